@@ -1,0 +1,59 @@
+// Compiler: turns YARA rule sources into an immutable, shareable Rules object.
+//
+//   yarrow::Compiler compiler;
+//   compiler.define_external("filename", std::string("x"));
+//   compiler.add_file("rules/nkminer_monero.yar");          // namespace "default"
+//   if (compiler.has_errors()) { for (auto& d : compiler.diagnostics()) print(d); }
+//   std::shared_ptr<const yarrow::Rules> rules = compiler.build();
+//
+// Sources are compiled in the order they are added, as yara does: a rule may only reference
+// rules defined before it in the same namespace. Diagnostics are collected, never thrown.
+// A Compiler is single-threaded; build() may be called once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "yarrow/diagnostics.h"
+#include "yarrow/rules.h"
+#include "yarrow/value.h"
+
+namespace yarrow {
+
+struct CompilerOptions {
+  uint32_t max_include_depth = 16;
+  bool allow_includes = true;
+  uint32_t max_strings_per_rule = 10000;  // yara's --max-strings-per-rule default
+};
+
+class Compiler {
+ public:
+  explicit Compiler(CompilerOptions options = {});
+  ~Compiler();
+  Compiler(const Compiler&) = delete;
+  Compiler& operator=(const Compiler&) = delete;
+
+  // External variables must be defined before the sources that use them are added.
+  // Returns false (and records a diagnostic) when the name is already defined.
+  bool define_external(const std::string& name, Value value);
+
+  // Returns false if this source had errors. Later sources are still compiled.
+  bool add_file(const std::string& path, const std::string& ns = "default");
+  bool add_source(std::string_view text, const std::string& ns = "default",
+                  const std::string& display_name = "");
+
+  const Diagnostics& diagnostics() const;
+  bool has_errors() const;
+  bool has_warnings() const;
+
+  // The compiled rules, or nullptr when any source had errors.
+  std::shared_ptr<const Rules> build();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace yarrow

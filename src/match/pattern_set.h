@@ -1,0 +1,118 @@
+// The string-matching engine: every string of every rule, compiled into one immutable
+// PatternSet (a Vectorscan database of literals/atoms plus our own verifiers), and a
+// PatternScanner that finds all their matches in a block of bytes with yara 4.2.3's semantics
+// (offsets, lengths, overlaps, dedupe, per-string caps).
+//
+// Thread safety: a PatternSet is immutable after build() and shared by all threads; each thread
+// owns its PatternScanner (Vectorscan scratch + match lists).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace yarrow::match {
+
+// One string declaration, as the compiler hands it over. Mirrors ast::StringDecl after the
+// compiler has validated modifier combinations.
+struct StringSpec {
+  enum class Kind : uint8_t { kText, kHex, kRegex };
+  Kind kind = Kind::kText;
+  // kText: the unescaped bytes. kHex: source between the braces. kRegex: source between slashes.
+  std::string value;
+  bool regex_nocase = false;  // /.../i
+  bool regex_dotall = false;  // /.../s
+  bool nocase = false;
+  bool ascii = false;  // explicit; when neither ascii nor wide is set, ascii is implied
+  bool wide = false;
+  bool fullword = false;
+  bool xor_ = false;
+  uint8_t xor_min = 0;
+  uint8_t xor_max = 255;
+  bool base64 = false;
+  bool base64wide = false;
+  std::optional<std::string> base64_alphabet;      // 64 bytes when set
+  std::optional<std::string> base64wide_alphabet;  // 64 bytes when set
+  // Set by the compiler when the condition never needs more than "is there a match" for this
+  // string (yara's single-match optimisation, used only in fast mode).
+  bool single_match_ok = false;
+};
+
+// A problem with one spec: an invalid regex or hex string (error), or a string yara warns about
+// (e.g. "string ... may slow down scanning"). `offset` is a byte offset into `value` when known.
+struct SpecDiagnostic {
+  size_t spec_index = 0;
+  bool is_error = true;
+  std::string message;  // worded like yara's message where there is one
+  std::optional<uint32_t> offset;
+};
+
+struct BuildOptions {
+  // Nothing yet; limits on regex program size, atom quality thresholds etc. go here.
+};
+
+class PatternSet;
+
+struct Match {
+  uint64_t offset = 0;  // base + offset within the block
+  uint32_t length = 0;
+  uint8_t xor_key = 0;
+};
+
+struct ScanLimits {
+  uint32_t max_matches_per_string = 1000000;
+  bool fast_mode = false;
+};
+
+enum class ScanOutcome : uint8_t { kOk, kTooManyMatches, kError };
+
+// Per-thread scanning state. Reusable: reset() clears matches between files.
+class PatternScanner {
+ public:
+  explicit PatternScanner(const PatternSet& set);
+  ~PatternScanner();
+  PatternScanner(const PatternScanner&) = delete;
+  PatternScanner& operator=(const PatternScanner&) = delete;
+
+  void reset();
+  // Finds matches in one contiguous block whose first byte is at `base` in the scanned address
+  // space (0 for files). Matches never span blocks. May be called several times (memory scans).
+  ScanOutcome scan_block(std::span<const uint8_t> block, uint64_t base, const ScanLimits& limits);
+
+  // String i's matches, sorted by offset, after all blocks are scanned.
+  std::span<const Match> matches(size_t string_index) const;
+  // The string whose cap was hit, when scan_block returned kTooManyMatches.
+  std::optional<size_t> overflowed_string() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class PatternSet {
+ public:
+  // Builds the set. Returns nullptr only when a spec has an error (reported in `diags`);
+  // warnings don't stop the build.
+  static std::unique_ptr<const PatternSet> build(std::span<const StringSpec> specs,
+                                                 const BuildOptions& options,
+                                                 std::vector<SpecDiagnostic>& diags);
+  ~PatternSet();
+  size_t size() const;
+
+  // Validates one spec on its own (regex/hex syntax, modifier constraints) so the compiler can
+  // report errors at the string's position before building the whole set.
+  static std::vector<SpecDiagnostic> check(const StringSpec& spec);
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  explicit PatternSet(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace yarrow::match

@@ -1,0 +1,1 @@
+// placeholder until the regex engine lands

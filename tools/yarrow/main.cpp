@@ -1,0 +1,2 @@
+#include <cstdio>
+int main() { std::puts("yarrow: not yet"); return 1; }
