@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""yarrow vs yara, side by side, on real rules and real files.
+
+One command builds the corpus (bench/corpus.py), filters module-using rules out of the shared
+rulesets for both tools alike (bench/filter_modules.py), warms the page cache, then runs every
+workload with yara and yarrow alternately, several times each, and prints a Markdown table:
+median MB/s of each, the ratio, peak RSS, compile time, and whether the outputs are identical.
+It also measures single-core memory read bandwidth (bench/membw.cpp) in the same run.
+
+usage: bench/bench.py [--yarrow build/yarrow] [--runs 3] [--mib 1024] [--quick] [--only NAME]
+"""
+import argparse
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SHARED = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench", "rules"))
+EXTERNALS = ["-d", "filename=x", "-d", "filepath=x", "-d", "extension=x", "-d", "filetype=x", "-d", "owner=x"]
+RULESETS = {
+    "signature-base": "signature-base/signature-base.yar",
+    "yara-rules": "yara-rules/yara-rules.yar",
+    "elastic": "elastic-protections-artifacts/elastic-protections-artifacts.yar",
+}
+
+
+def run_once(cmd):
+    """Runs cmd; returns (seconds, peak_rss_kib, exit_status, stdout)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - start, usage.ru_maxrss, proc.returncode, out
+
+
+def warm(paths):
+    for p in paths:
+        try:
+            with open(p, "rb") as f:
+                while f.read(1 << 22):
+                    pass
+        except OSError:
+            pass
+
+
+def prepare(work, args):
+    subprocess.run([sys.executable, os.path.join(HERE, "corpus.py"), work,
+                    "--mib", str(args.mib), "--big-mib", str(args.big_mib)], check=True)
+    rules = {"seed": os.path.join(ROOT, "rules", "nkminer_monero.yar")}
+    notes = []
+    if os.path.isdir(SHARED):
+        for name, rel in RULESETS.items():
+            out = os.path.join(work, name + ".yar")
+            r = subprocess.run([sys.executable, os.path.join(HERE, "filter_modules.py"),
+                                os.path.join(SHARED, rel), out, *EXTERNALS],
+                               check=True, capture_output=True, text=True)
+            rules[name] = out
+            notes.append(f"{name}: {r.stdout.strip()}")
+    else:
+        notes.append(f"{SHARED} not found: only the seed rule is benchmarked")
+    subprocess.run(["g++", "-O2", "-o", os.path.join(work, "membw"), os.path.join(HERE, "membw.cpp")], check=True)
+    return rules, notes
+
+
+def workloads(rules, work):
+    corpus = ["--scan-list", os.path.join(work, "corpus.txt")]
+    big = [os.path.join(work, "big.bin")]
+    w = [("seed, big file", ["-p", "1"], [rules["seed"]], big),
+         ("seed, corpus, -p 1", ["-p", "1"], [rules["seed"]], corpus),
+         ("seed, corpus, -p 2", ["-p", "2"], [rules["seed"]], corpus)]
+    for name in RULESETS:
+        if name in rules:
+            for p in ("1", "2"):
+                w.append((f"{name} (no modules), corpus, -p {p}", ["-w", "-p", p, *EXTERNALS], [rules[name]], corpus))
+    if all(n in rules for n in RULESETS):
+        together = [f"{n.replace('-', '_')}:{rules[n]}" for n in RULESETS]
+        for p in ("1", "2"):
+            w.append((f"all three (no modules), corpus, -p {p}", ["-w", "-p", p, *EXTERNALS], together, corpus))
+    return w
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--yarrow", default=os.path.join(ROOT, "build", "yarrow"))
+    ap.add_argument("--yara", default="yara")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--mib", type=int, default=1024)
+    ap.add_argument("--big-mib", type=int, default=1024)
+    ap.add_argument("--quick", action="store_true", help="128 MiB corpus, 1 run: a smoke test")
+    ap.add_argument("--only", default="", help="run workloads whose name contains this")
+    ap.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
+    args = ap.parse_args()
+    if args.quick:
+        args.mib, args.big_mib, args.runs = 128, 128, 1
+    os.makedirs(args.work, exist_ok=True)
+    rules, notes = prepare(args.work, args)
+    corpus_files = open(os.path.join(args.work, "corpus.txt"), encoding="utf-8", errors="surrogateescape").read().split("\n")
+    corpus_files = [p for p in corpus_files if p]
+    corpus_bytes = sum(os.path.getsize(p) for p in corpus_files if os.path.exists(p))
+    big_bytes = os.path.getsize(os.path.join(args.work, "big.bin"))
+    warm(corpus_files + [os.path.join(args.work, "big.bin")])
+    bandwidth = float(subprocess.run([os.path.join(args.work, "membw")], capture_output=True, text=True).stdout)
+
+    empty = os.path.join(args.work, "empty.bin")
+    open(empty, "wb").close()
+    rows = []
+    for name, opts, rule_args, target in workloads(rules, args.work):
+        if args.only not in name:
+            continue
+        size = big_bytes if target[0].endswith("big.bin") else corpus_bytes
+        tools = {"yara": [args.yara, *opts, *rule_args, *target],
+                 "yarrow": [args.yarrow, "scan", *opts, *rule_args, *target]}
+        compile_cmd = {"yara": [args.yara, *opts, *rule_args, empty],
+                       "yarrow": [args.yarrow, "scan", *opts, *rule_args, empty]}
+        times = {"yara": [], "yarrow": []}
+        rss = {"yara": 0, "yarrow": 0}
+        outputs = {}
+        for _ in range(args.runs):
+            for tool in ("yara", "yarrow"):
+                secs, peak, status, out = run_once(tools[tool])
+                times[tool].append(secs)
+                rss[tool] = max(rss[tool], peak)
+                outputs[tool] = (status, sorted(out.split(b"\n")))
+        compile_s = {t: statistics.median(run_once(compile_cmd[t])[0] for _ in range(args.runs)) for t in tools}
+        med = {t: statistics.median(times[t]) for t in tools}
+        rate = {t: size / med[t] / 1e6 for t in tools}
+        same = outputs["yara"] == outputs["yarrow"]
+        rows.append((name, rate["yara"], rate["yarrow"], rate["yarrow"] / rate["yara"],
+                     rss["yara"] / 1024, rss["yarrow"] / 1024, compile_s["yara"], compile_s["yarrow"], same))
+        print(f"{name}: yara {rate['yara']:.0f} MB/s, yarrow {rate['yarrow']:.0f} MB/s, "
+              f"x{rate['yarrow'] / rate['yara']:.2f}, identical={same}", file=sys.stderr, flush=True)
+
+    cmd = "python3 bench/bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    print(f"# yarrow vs yara {subprocess.run([args.yara, '-v'], capture_output=True, text=True).stdout.strip()}\n")
+    print(f"Command: `{cmd}`  ")
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}  ")
+    print(f"Corpus: {len(corpus_files)} files, {corpus_bytes / 2**20:.0f} MiB; big file {big_bytes / 2**20:.0f} MiB; "
+          f"{args.runs} alternating runs per tool, medians  ")
+    print(f"Single-core memory read bandwidth: {bandwidth / 1e9:.1f} GB/s  ")
+    for n in notes:
+        print(f"Rules: {n}  ")
+    print()
+    print("| workload | yara MB/s | yarrow MB/s | ratio | yara RSS MiB | yarrow RSS MiB | yara compile s | yarrow compile s | identical output |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]:.0f} | {r[2]:.0f} | {r[3]:.2f}x | {r[4]:.0f} | {r[5]:.0f} | {r[6]:.2f} | {r[7]:.2f} | {'yes' if r[8] else 'NO'} |")
+    seed = [r for r in rows if r[0].startswith("seed, big file")]
+    if seed:
+        print(f"\nSeed rule on the big file: {seed[0][2] * 1e6 / bandwidth * 100:.1f}% of memory bandwidth (yara: {seed[0][1] * 1e6 / bandwidth * 100:.1f}%).")
+
+
+if __name__ == "__main__":
+    main()
