@@ -40,6 +40,7 @@ struct StringMatch {
 struct StringMatches {
   std::string id;  // "$a" (or "$" for anonymous)
   std::vector<StringMatch> matches;
+  bool is_hex = false;  // a hex string: `yara -s` prints its match data as hex bytes
 };
 
 struct RuleMatch {

@@ -44,11 +44,21 @@ struct StringSpec {
 
 // A problem with one spec: an invalid regex or hex string (error), or a string yara warns about
 // (e.g. "string ... may slow down scanning"). `offset` is a byte offset into `value` when known.
+//
+// How the compiler words them like yara (identifier "$a" from the declaration):
+//   kind kSyntax, regex spec:  invalid regular expression "$a": <message>
+//   kind kSyntax, hex spec:    invalid hex string "$a": <message>
+//   kind kSlowScanning:        string "$a" may slow down scanning        (warning)
+//   kind kUnboundedDot:        $a <message>                              (warning)
+// yara prints the kUnboundedDot warning before the kSlowScanning one; check() returns them in
+// that order.
 struct SpecDiagnostic {
+  enum class Kind : uint8_t { kSyntax, kSlowScanning, kUnboundedDot };
   size_t spec_index = 0;
   bool is_error = true;
   std::string message;  // worded like yara's message where there is one
   std::optional<uint32_t> offset;
+  Kind kind = Kind::kSyntax;  // added after the first contract; see above
 };
 
 struct BuildOptions {
@@ -87,6 +97,11 @@ class PatternScanner {
   std::span<const Match> matches(size_t string_index) const;
   // The string whose cap was hit, when scan_block returned kTooManyMatches.
   std::optional<size_t> overflowed_string() const;
+  // Every string whose cap was hit since reset(), in the order it happened. Like yara 4.2.3, a
+  // string that hits the cap keeps exactly max_matches_per_string matches, is not searched any
+  // further in this scan, and the scan goes on (yara warns "too many matches for $a, results
+  // for this rule may be incorrect").
+  std::span<const size_t> overflowed_strings() const;
 
  private:
   struct Impl;

@@ -1,2 +1,49 @@
+// yarrow: the command-line front end. Subcommands dispatch here; `scan` is yara-compatible.
 #include <cstdio>
-int main() { std::puts("yarrow: not yet"); return 1; }
+#include <string>
+#include <vector>
+
+#include "scan_command.h"
+#include "version.h"
+
+namespace {
+
+void print_usage(std::FILE* out) {
+  std::fprintf(out,
+               "yarrow %s, a YARA-compatible pattern matching engine.\n"
+               "Usage: yarrow COMMAND [ARGS]...\n"
+               "\n"
+               "Commands:\n"
+               "  scan    scan files, directories or a scan list with YARA rules;\n"
+               "          takes the options of yara %s (see `yarrow scan --help`)\n"
+               "\n"
+               "Options:\n"
+               "  -h,  --help       show this help and exit\n"
+               "  -v,  --version    show version information\n",
+               yarrow::cli::kYarrowVersion, yarrow::cli::kYaraVersion);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return 1;
+  }
+  std::string command = argv[1];
+  if (command == "-h" || command == "--help" || command == "help") {
+    print_usage(stdout);
+    return 0;
+  }
+  if (command == "-v" || command == "--version") {
+    std::printf("yarrow %s (YARA %s compatible)\n", yarrow::cli::kYarrowVersion,
+                yarrow::cli::kYaraVersion);
+    return 0;
+  }
+  if (command == "scan") {
+    std::vector<std::string> args(argv + 2, argv + argc);
+    return yarrow::cli::run_scan_command(args);
+  }
+  std::fprintf(stderr, "yarrow: unknown command `%s`\nTry `yarrow --help`.\n", command.c_str());
+  return 1;
+}

@@ -1,0 +1,360 @@
+#include "yarrow/compiler.h"
+
+#include <algorithm>
+#include <array>
+#include <unordered_map>
+
+#include "compile/compiled_rules.h"
+#include "compile/condition_compiler.h"
+#include "compile/string_specs.h"
+#include "parse/ast.h"
+
+#include "parse/parser.h"
+
+namespace yarrow {
+
+namespace {
+
+// Modules the yara 4.2.3 reference build knows; importing any other is an error there too.
+constexpr std::array<const char*, 10> kKnownModules = {
+    "tests", "pe", "elf", "math", "time", "hash", "dotnet", "cuckoo", "magic", "console"};
+
+struct Namespace {
+  std::string name;
+  std::unordered_map<std::string, uint32_t> rules;  // name -> index in CompiledRules::rules
+  std::vector<uint32_t> order;                      // rules in declaration order
+};
+
+// The matcher's diagnostics, worded as yara words them (see match/pattern_set.h).
+std::string spec_message(const match::SpecDiagnostic& sd, const ast::StringDecl& decl) {
+  using K = match::SpecDiagnostic::Kind;
+  switch (sd.kind) {
+    case K::kSyntax:
+      if (decl.kind == ast::StringDecl::Kind::kHex) {
+        return "invalid hex string \"" + decl.id + "\": " + sd.message;
+      }
+      return "invalid regular expression \"" + decl.id + "\": " + sd.message;
+    case K::kSlowScanning: return "string \"" + decl.id + "\" may slow down scanning";
+    case K::kUnboundedDot: return decl.id + " " + sd.message;
+  }
+  return sd.message;
+}
+
+}  // namespace
+
+struct Compiler::Impl {
+  CompilerOptions options;
+  Diagnostics diags;
+  bool built = false;
+  bool failed = false;
+  std::unique_ptr<detail::CompiledRules> out = std::make_unique<detail::CompiledRules>();
+  std::vector<Namespace> namespaces;
+  std::unordered_map<std::string, uint32_t> externals;
+  // Where each string was declared, so that matcher diagnostics from build() land there.
+  std::vector<Diagnostic> spec_origin;
+
+  uint32_t namespace_index(const std::string& ns);
+  template <typename ParseFn>
+  bool add(const std::string& ns, ParseFn&& parse_fn);
+  bool compile_unit(const ast::Unit& unit, uint32_t ns);
+  bool compile_rule(const ast::Unit& unit, const ast::Rule& rule, uint32_t ns);
+  void error(const ast::Unit* unit, const ast::Span* span, const std::string& code,
+             const std::string& message, const std::string& rule = "");
+};
+
+void Compiler::Impl::error(const ast::Unit* unit, const ast::Span* span, const std::string& code,
+                           const std::string& message, const std::string& rule) {
+  Diagnostic d;
+  d.code = code;
+  d.message = message;
+  d.rule = rule;
+  if (unit && span) compile::locate(*unit, *span, d);
+  diags.push_back(std::move(d));
+  failed = true;
+}
+
+uint32_t Compiler::Impl::namespace_index(const std::string& ns) {
+  for (size_t i = 0; i < namespaces.size(); ++i) {
+    if (namespaces[i].name == ns) return static_cast<uint32_t>(i);
+  }
+  namespaces.push_back(Namespace{ns, {}, {}});
+  out->namespaces.push_back(ns);
+  return static_cast<uint32_t>(namespaces.size() - 1);
+}
+
+namespace {
+
+class Env : public compile::ConditionEnv {
+ public:
+  Env(const Namespace& ns, const detail::CompiledRules& out,
+      const std::unordered_map<std::string, uint32_t>& externals)
+      : ns_(ns), out_(out), externals_(externals) {}
+  std::optional<uint32_t> find_rule(std::string_view name) const override {
+    auto it = ns_.rules.find(std::string(name));
+    if (it == ns_.rules.end()) return std::nullopt;
+    return it->second;
+  }
+  std::vector<uint32_t> rules_with_prefix(std::string_view prefix) const override {
+    std::vector<uint32_t> found;
+    for (uint32_t r : ns_.order) {
+      if (out_.infos[r].name.compare(0, prefix.size(), prefix) == 0) found.push_back(r);
+    }
+    return found;
+  }
+  std::optional<uint32_t> find_external(std::string_view name) const override {
+    auto it = externals_.find(std::string(name));
+    if (it == externals_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  const Namespace& ns_;
+  const detail::CompiledRules& out_;
+  const std::unordered_map<std::string, uint32_t>& externals_;
+};
+
+}  // namespace
+
+bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, uint32_t ns_idx) {
+  Namespace& ns = namespaces[ns_idx];
+  if (ns.rules.count(rule.name) || externals.count(rule.name)) {
+    error(&unit, &rule.name_span, "E205", "duplicated identifier \"" + rule.name + "\"");
+    return false;
+  }
+  for (size_t i = 0; i < rule.tags.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (rule.tags[i] == rule.tags[j]) {
+        const ast::Span& where = i < rule.tag_spans.size() ? rule.tag_spans[i] : rule.span;
+        error(&unit, &where, "E207", "duplicated tag identifier \"" + rule.tags[i] + "\"",
+              rule.name);
+        return false;
+      }
+    }
+  }
+  if (rule.strings.size() > options.max_strings_per_rule) {
+    error(&unit, &rule.span, "E229", "too many strings in rule", rule.name);
+    return false;
+  }
+  std::vector<match::StringSpec> specs;
+  for (size_t i = 0; i < rule.strings.size(); ++i) {
+    const ast::StringDecl& decl = rule.strings[i];
+    if (decl.id != "$") {
+      for (size_t j = 0; j < i; ++j) {
+        if (rule.strings[j].id == decl.id) {
+          error(&unit, &decl.span, "E206", "duplicated string identifier \"" + decl.id + "\"",
+                rule.name);
+          return false;
+        }
+      }
+    }
+    std::optional<match::StringSpec> spec = compile::make_string_spec(unit, rule, decl, diags);
+    if (!spec) {
+      failed = true;
+      return false;
+    }
+    bool spec_failed = false;
+    for (const match::SpecDiagnostic& sd : match::PatternSet::check(*spec)) {
+      Diagnostic d;
+      d.severity = sd.is_error ? Severity::kError : Severity::kWarning;
+      d.code = sd.is_error ? "E230" : "W202";
+      d.message = spec_message(sd, decl);
+      d.rule = rule.name;
+      ast::Span where = decl.value_span;
+      if (sd.offset) where.begin += 1 + *sd.offset;  // past the opening delimiter
+      compile::locate(unit, where, d);
+      diags.push_back(std::move(d));
+      if (sd.is_error) spec_failed = true;
+    }
+    if (spec_failed) {
+      failed = true;
+      return false;
+    }
+    specs.push_back(std::move(*spec));
+  }
+
+  // Register the rule before its condition: yara lets a condition name its own rule.
+  const uint32_t rule_idx = static_cast<uint32_t>(out->rules.size());
+  detail::CompiledRule cr;
+  cr.ns = ns_idx;
+  cr.strings_begin = static_cast<uint32_t>(out->strings.size());
+  cr.string_count = static_cast<uint32_t>(rule.strings.size());
+  cr.is_global = rule.is_global;
+  cr.is_private = rule.is_private;
+  RuleInfo info;
+  info.name = rule.name;
+  info.ns = ns.name;
+  info.tags = rule.tags;
+  info.is_global = rule.is_global;
+  info.is_private = rule.is_private;
+  for (const ast::Meta& m : rule.meta) {
+    MetaEntry me;
+    me.key = m.key;
+    switch (m.type) {
+      case ast::Meta::Type::kString: me.value = m.string_value; break;
+      case ast::Meta::Type::kInteger: me.value = m.integer_value; break;
+      case ast::Meta::Type::kBoolean: me.value = m.bool_value; break;
+    }
+    info.meta.push_back(std::move(me));
+  }
+  for (const ast::StringDecl& decl : rule.strings) info.string_ids.push_back(decl.id);
+  // A placeholder condition until the real one compiles (keeps indices valid on errors).
+  detail::Node false_node;
+  cr.condition = static_cast<uint32_t>(out->nodes.size());
+  out->nodes.push_back(false_node);
+  out->rules.push_back(cr);
+  out->infos.push_back(std::move(info));
+  ns.rules.emplace(rule.name, rule_idx);
+  ns.order.push_back(rule_idx);
+  for (size_t i = 0; i < rule.strings.size(); ++i) {
+    const ast::StringDecl& decl = rule.strings[i];
+    detail::CompiledString cs;
+    cs.rule = rule_idx;
+    cs.id = decl.id;
+    cs.is_private = std::any_of(decl.modifiers.begin(), decl.modifiers.end(), [](const auto& m) {
+      return m.kind == ast::Modifier::Kind::kPrivate;
+    });
+    out->strings.push_back(std::move(cs));
+    out->specs.push_back(specs[i]);
+    Diagnostic origin;
+    origin.rule = rule.name;
+    compile::locate(unit, decl.span, origin);
+    spec_origin.push_back(std::move(origin));
+  }
+
+  Env env(ns, *out, externals);
+  compile::ConditionCompiler cc(unit, *out, diags, env);
+  std::vector<compile::StringUse> uses;
+  const uint32_t first = out->rules[rule_idx].strings_begin;
+  std::optional<uint32_t> root = cc.compile(rule, first, uses);
+  if (!root) {
+    failed = true;
+    return false;
+  }
+  for (size_t i = 0; i < rule.strings.size(); ++i) {
+    out->specs[first + i].single_match_ok = uses[i].single_match;
+    if (uses[i].fixed == compile::StringUse::Fixed::kAt) {
+      out->strings[first + i].fixed_offset = uses[i].fixed_offset;
+    }
+    if (!uses[i].referenced) {
+      error(&unit, &rule.strings[i].span, "E203",
+            "unreferenced string \"" + rule.strings[i].id + "\"", rule.name);
+      return false;
+    }
+  }
+  out->rules[rule_idx].condition = *root;
+  return true;
+}
+
+bool Compiler::Impl::compile_unit(const ast::Unit& unit, uint32_t ns) {
+  bool ok = true;
+  for (const ast::Import& imp : unit.imports) {
+    bool known = std::any_of(kKnownModules.begin(), kKnownModules.end(),
+                             [&](const char* m) { return imp.module == m; });
+    if (!known) {
+      error(&unit, &imp.span, "E231", "unknown module \"" + imp.module + "\"");
+    } else {
+      error(&unit, &imp.span, "E232", "module \"" + imp.module + "\" is not supported yet");
+    }
+    ok = false;
+  }
+  for (const ast::Rule& rule : unit.rules) ok &= compile_rule(unit, rule, ns);
+  return ok;
+}
+
+template <typename ParseFn>
+bool Compiler::Impl::add(const std::string& ns, ParseFn&& parse_fn) {
+  if (built) return false;
+  ast::Unit unit;
+  parse::ParseOptions popts;
+  popts.max_include_depth = options.max_include_depth;
+  popts.allow_includes = options.allow_includes;
+  Diagnostics parse_diags;
+  parse_fn(popts, unit, parse_diags);
+  bool parse_failed = false;
+  for (Diagnostic& d : parse_diags) {
+    parse_failed |= d.severity == Severity::kError;
+    diags.push_back(std::move(d));
+  }
+  if (parse_failed) {
+    failed = true;
+    return false;
+  }
+  return compile_unit(unit, namespace_index(ns));
+}
+
+Compiler::Compiler(CompilerOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = options;
+}
+Compiler::~Compiler() = default;
+
+bool Compiler::define_external(const std::string& name, Value value) {
+  if (impl_->externals.count(name)) {
+    Diagnostic d;
+    d.code = "E233";
+    d.message = "duplicated external variable \"" + name + "\"";
+    impl_->diags.push_back(std::move(d));
+    return false;
+  }
+  impl_->externals.emplace(name, static_cast<uint32_t>(impl_->out->externals.size()));
+  impl_->out->externals.push_back(detail::External{name, std::move(value)});
+  return true;
+}
+
+bool Compiler::add_file(const std::string& path, const std::string& ns) {
+  return impl_->add(ns, [&](const parse::ParseOptions& popts, ast::Unit& unit, Diagnostics& d) {
+    parse::parse_file(path, popts, unit, d);
+  });
+}
+
+bool Compiler::add_source(std::string_view text, const std::string& ns,
+                          const std::string& display_name) {
+  return impl_->add(ns, [&](const parse::ParseOptions& popts, ast::Unit& unit, Diagnostics& d) {
+    parse::parse_source(text, display_name, popts, unit, d);
+  });
+}
+
+const Diagnostics& Compiler::diagnostics() const { return impl_->diags; }
+
+bool Compiler::has_errors() const {
+  return impl_->failed || std::any_of(impl_->diags.begin(), impl_->diags.end(), [](const auto& d) {
+           return d.severity == Severity::kError;
+         });
+}
+
+bool Compiler::has_warnings() const {
+  return std::any_of(impl_->diags.begin(), impl_->diags.end(),
+                     [](const auto& d) { return d.severity == Severity::kWarning; });
+}
+
+std::shared_ptr<const Rules> Compiler::build() {
+  if (impl_->built || has_errors()) return nullptr;
+  impl_->built = true;
+  detail::CompiledRules& out = *impl_->out;
+  if (!out.specs.empty()) {
+    std::vector<match::SpecDiagnostic> sdiags;
+    out.patterns = match::PatternSet::build(out.specs, match::BuildOptions{}, sdiags);
+    bool failed = false;
+    for (const match::SpecDiagnostic& sd : sdiags) {
+      if (!sd.is_error) continue;  // warnings were reported when the string was added
+      Diagnostic d = sd.spec_index < impl_->spec_origin.size() ? impl_->spec_origin[sd.spec_index]
+                                                               : Diagnostic{};
+      d.code = "E230";
+      d.message = sd.message;
+      impl_->diags.push_back(std::move(d));
+      failed = true;
+    }
+    if (failed || !out.patterns) {
+      if (!failed) {
+        Diagnostic d;
+        d.code = "E235";
+        d.message = "could not build the string matcher";
+        impl_->diags.push_back(std::move(d));
+      }
+      impl_->failed = true;
+      return nullptr;
+    }
+  }
+  return std::make_shared<const Rules>(std::move(impl_->out));
+}
+
+}  // namespace yarrow

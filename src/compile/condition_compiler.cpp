@@ -1,0 +1,837 @@
+#include "compile/condition_compiler.h"
+
+#include <limits>
+
+#include "compile/limits.h"
+
+namespace yarrow::compile {
+
+using ast::ExprKind;
+using detail::Node;
+using detail::Op;
+using detail::ValueType;
+
+void locate(const ast::Unit& unit, const ast::Span& span, Diagnostic& d) {
+  if (span.file >= unit.files.size()) return;
+  const ast::SourceFile& f = unit.files[span.file];
+  d.file = f.path;
+  auto [line, col] = f.line_col(span.begin);
+  d.line = line;
+  d.column = col;
+}
+
+ConditionCompiler::ConditionCompiler(const ast::Unit& unit, detail::CompiledRules& out,
+                                     Diagnostics& diags, const ConditionEnv& env)
+    : unit_(unit), out_(out), diags_(diags), env_(env) {}
+
+std::optional<uint32_t> ConditionCompiler::compile(const ast::Rule& rule, uint32_t first_string,
+                                                   std::vector<StringUse>& uses) {
+  rule_ = &rule;
+  first_string_ = first_string;
+  uses.assign(rule.strings.size(), StringUse{});
+  uses_ = &uses;
+  loops_.clear();
+  next_slot_ = 0;
+  try {
+    if (rule.condition == ast::kNoExpr) fail(rule.span, "E200", "syntax error");
+    return boolean(rule.condition);
+  } catch (const Failed&) {
+    return std::nullopt;
+  }
+}
+
+void ConditionCompiler::fail(const ast::Span& span, const std::string& code,
+                             const std::string& message) {
+  Diagnostic d;
+  d.code = code;
+  d.message = message;
+  d.rule = rule_ ? rule_->name : "";
+  locate(unit_, span, d);
+  diags_.push_back(std::move(d));
+  throw Failed{};
+}
+
+void ConditionCompiler::warn(const ast::Span& span, const std::string& code,
+                             const std::string& message) {
+  Diagnostic d;
+  d.severity = Severity::kWarning;
+  d.code = code;
+  d.message = message;
+  d.rule = rule_ ? rule_->name : "";
+  locate(unit_, span, d);
+  diags_.push_back(std::move(d));
+}
+
+const char* ConditionCompiler::kind_name(Kind k) {
+  switch (k) {
+    case Kind::kBool: return "boolean";
+    case Kind::kInt: return "integer";
+    case Kind::kFloat: return "float";
+    case Kind::kString: return "string";
+  }
+  return "?";
+}
+
+
+uint32_t ConditionCompiler::emit(Node node, std::initializer_list<uint32_t> kids) {
+  node.kids_begin = static_cast<uint32_t>(out_.kids.size());
+  node.kid_count = static_cast<uint32_t>(kids.size());
+  out_.kids.insert(out_.kids.end(), kids.begin(), kids.end());
+  out_.nodes.push_back(node);
+  return static_cast<uint32_t>(out_.nodes.size() - 1);
+}
+
+uint32_t ConditionCompiler::emit_kids(Node node, const std::vector<uint32_t>& kids) {
+  node.kids_begin = static_cast<uint32_t>(out_.kids.size());
+  node.kid_count = static_cast<uint32_t>(kids.size());
+  out_.kids.insert(out_.kids.end(), kids.begin(), kids.end());
+  out_.nodes.push_back(node);
+  return static_cast<uint32_t>(out_.nodes.size() - 1);
+}
+
+static Node make(Op op, ValueType type) {
+  Node n;
+  n.op = op;
+  n.type = type;
+  return n;
+}
+
+uint32_t ConditionCompiler::to_float(const Typed& t) {
+  if (t.kind == Kind::kFloat) return t.node;
+  return emit(make(Op::kIntToFloat, ValueType::kFloat), {t.node});
+}
+
+ConditionCompiler::Typed ConditionCompiler::primary(ast::ExprId id) {
+  Typed t = expr(id);
+  if (!t.primary) fail(unit_.at(id).span, "E200", "syntax error");
+  return t;
+}
+
+uint32_t ConditionCompiler::boolean(ast::ExprId id) {
+  Typed t = expr(id);
+  if (t.kind == Kind::kString) {
+    if (t.literal_string) {
+      warn(unit_.at(id).span, "W200",
+           "using literal string \"" + unit_.at(id).text + "\" in a boolean operation");
+    }
+    return emit(make(Op::kStrToBool, ValueType::kBool), {t.node});
+  }
+  return t.node;
+}
+
+ConditionCompiler::Typed ConditionCompiler::int_operand(ast::ExprId id, const char* op) {
+  Typed t = primary(id);
+  if (t.kind != Kind::kInt) {
+    fail(unit_.at(id).span, "E209",
+         std::string("wrong type \"") + kind_name(t.kind) + "\" for " + op + " operator");
+  }
+  return t;
+}
+
+ConditionCompiler::Typed ConditionCompiler::expr(ast::ExprId id) {
+  const ast::Expr& e = unit_.at(id);
+  Typed t;
+  switch (e.kind) {
+    case ExprKind::kTrue:
+    case ExprKind::kFalse: {
+      Node n = make(Op::kConstInt, ValueType::kBool);
+      n.ival = e.kind == ExprKind::kTrue;
+      t.node = emit(n);
+      t.kind = Kind::kBool;
+      t.primary = false;
+      return t;
+    }
+    case ExprKind::kInteger: {
+      Node n = make(Op::kConstInt, ValueType::kInt);
+      n.ival = e.int_value;
+      t.node = emit(n);
+      t.kind = Kind::kInt;
+      t.constant = e.int_value;
+      return t;
+    }
+    case ExprKind::kFloat: {
+      Node n = make(Op::kConstFloat, ValueType::kFloat);
+      n.fval = e.float_value;
+      t.node = emit(n);
+      t.kind = Kind::kFloat;
+      return t;
+    }
+    case ExprKind::kText: {
+      Node n = make(Op::kConstString, ValueType::kString);
+      n.index = static_cast<uint32_t>(out_.literals.size());
+      out_.literals.push_back(e.text);
+      t.node = emit(n);
+      t.kind = Kind::kString;
+      t.literal_string = true;
+      return t;
+    }
+    case ExprKind::kRegexp:
+      fail(e.span, "E200", "syntax error");
+    case ExprKind::kFilesize:
+      t.node = emit(make(Op::kFilesize, ValueType::kInt));
+      t.kind = Kind::kInt;
+      return t;
+    case ExprKind::kEntrypoint:
+      warn(e.span, "W201",
+           "Using deprecated \"entrypoint\" keyword. Use the \"entry_point\" function from PE "
+           "module instead");
+      t.node = emit(make(Op::kEntrypoint, ValueType::kInt));
+      t.kind = Kind::kInt;
+      return t;
+    case ExprKind::kIdentifier:
+      return identifier(e);
+    case ExprKind::kField:
+    case ExprKind::kIndex:
+    case ExprKind::kCall: {
+      // Only modules have fields, items and functions; none is available yet, so the base
+      // identifier is undefined (yara says the same for a module that was not imported).
+      ast::ExprId base = e.kids.empty() ? ast::kNoExpr : e.kids[0];
+      while (base != ast::kNoExpr && unit_.at(base).kind != ExprKind::kIdentifier &&
+             !unit_.at(base).kids.empty()) {
+        base = unit_.at(base).kids[0];
+      }
+      if (base != ast::kNoExpr && unit_.at(base).kind == ExprKind::kIdentifier) {
+        Typed b = identifier(unit_.at(base));
+        (void)b;
+        fail(e.span, "E222", "\"" + unit_.at(base).text + "\" is not a structure");
+      }
+      fail(e.span, "E200", "syntax error");
+    }
+    case ExprKind::kIntRead: {
+      Typed off = primary(e.kids.at(0));
+      if (off.kind != Kind::kInt) {
+        fail(unit_.at(e.kids[0]).span, "E209",
+             std::string("wrong type \"") + kind_name(off.kind) +
+                 "\" for intXXXX or uintXXXX operator");
+      }
+      Node n = make(Op::kIntRead, ValueType::kInt);
+      n.aux = static_cast<uint8_t>(e.reader);
+      t.node = emit(n, {off.node});
+      t.kind = Kind::kInt;
+      return t;
+    }
+    case ExprKind::kStringMatch:
+    case ExprKind::kStringAt:
+    case ExprKind::kStringIn:
+    case ExprKind::kStringCount:
+    case ExprKind::kStringCountIn:
+    case ExprKind::kStringOffset:
+    case ExprKind::kStringLength:
+      return string_ref(e);
+    case ExprKind::kRange:
+    case ExprKind::kStringSet:
+    case ExprKind::kStringSetItem:
+    case ExprKind::kRuleSet:
+    case ExprKind::kRuleSetItem:
+    case ExprKind::kEnumeration:
+      fail(e.span, "E200", "syntax error");
+    case ExprKind::kNot: {
+      uint32_t k = boolean(e.kids.at(0));
+      t.node = emit(make(Op::kNot, ValueType::kBool), {k});
+      t.primary = false;
+      return t;
+    }
+    case ExprKind::kDefined: {
+      uint32_t k = boolean(e.kids.at(0));
+      t.node = emit(make(Op::kDefined, ValueType::kBool), {k});
+      t.primary = false;
+      return t;
+    }
+    case ExprKind::kAnd:
+    case ExprKind::kOr: {
+      uint32_t a = boolean(e.kids.at(0));
+      uint32_t b = boolean(e.kids.at(1));
+      t.node = emit(make(e.kind == ExprKind::kAnd ? Op::kAnd : Op::kOr, ValueType::kBool), {a, b});
+      t.primary = false;
+      return t;
+    }
+    case ExprKind::kNeg: {
+      Typed a = primary(e.kids.at(0));
+      if (a.kind != Kind::kInt && a.kind != Kind::kFloat) {
+        fail(unit_.at(e.kids[0]).span, "E209",
+             std::string("wrong type \"") + kind_name(a.kind) + "\" for - operator");
+      }
+      Node n = make(Op::kNeg, a.kind == Kind::kInt ? ValueType::kInt : ValueType::kFloat);
+      t.node = emit(n, {a.node});
+      t.kind = a.kind;
+      // Negation wraps like yara's (INT64_MIN stays INT64_MIN).
+      if (a.constant) t.constant = static_cast<int64_t>(0 - static_cast<uint64_t>(*a.constant));
+      return t;
+    }
+    case ExprKind::kBitNot: {
+      Typed a = int_operand(e.kids.at(0), "~");
+      t.node = emit(make(Op::kBitNot, ValueType::kInt), {a.node});
+      t.kind = Kind::kInt;
+      if (a.constant) t.constant = ~*a.constant;
+      return t;
+    }
+    case ExprKind::kLt:
+    case ExprKind::kLe:
+    case ExprKind::kGt:
+    case ExprKind::kGe:
+    case ExprKind::kEq:
+    case ExprKind::kNe:
+      return comparison(e);
+    case ExprKind::kAdd:
+    case ExprKind::kSub:
+    case ExprKind::kMul:
+    case ExprKind::kDiv:
+      return arithmetic(e);
+    case ExprKind::kMod:
+    case ExprKind::kBitAnd:
+    case ExprKind::kBitOr:
+    case ExprKind::kBitXor:
+    case ExprKind::kShl:
+    case ExprKind::kShr:
+      return bitwise(e);
+    case ExprKind::kContains:
+    case ExprKind::kIContains:
+    case ExprKind::kStartsWith:
+    case ExprKind::kIStartsWith:
+    case ExprKind::kEndsWith:
+    case ExprKind::kIEndsWith:
+    case ExprKind::kIEquals:
+    case ExprKind::kMatches:
+      return string_operator(e);
+    case ExprKind::kOf:
+      return of_expr(e);
+    case ExprKind::kForOf:
+      return for_of(e);
+    case ExprKind::kForIn:
+      return for_in(e);
+  }
+  fail(e.span, "E200", "syntax error");
+}
+
+ConditionCompiler::Typed ConditionCompiler::arithmetic(const ast::Expr& e) {
+  Typed a = primary(e.kids.at(0));
+  Typed b = primary(e.kids.at(1));
+  auto numeric = [](Kind k) { return k == Kind::kInt || k == Kind::kFloat; };
+  if (!numeric(a.kind) || !numeric(b.kind)) fail(e.span, "E208", "type mismatch");
+  Op op = e.kind == ExprKind::kAdd   ? Op::kAdd
+          : e.kind == ExprKind::kSub ? Op::kSub
+          : e.kind == ExprKind::kMul ? Op::kMul
+                                     : Op::kDiv;
+  Typed t;
+  if (a.kind == Kind::kInt && b.kind == Kind::kInt) {
+    if (op == Op::kDiv && b.constant && *b.constant == 0) {
+      fail(e.span, "E210", "division by zero");
+    }
+    if (a.constant && b.constant) {
+      int64_t x = *a.constant, y = *b.constant, r = 0;
+      bool overflow = false;
+      const char* sym = "+";
+      switch (op) {
+        case Op::kAdd: overflow = __builtin_add_overflow(x, y, &r); break;
+        case Op::kSub: overflow = __builtin_sub_overflow(x, y, &r); sym = "-"; break;
+        case Op::kMul: overflow = __builtin_mul_overflow(x, y, &r); sym = "*"; break;
+        default:
+          // INT64_MIN \ -1 crashes yara at compile time; here it stays a run-time value
+          // (undefined), see docs/differences.md.
+          if (!(x == std::numeric_limits<int64_t>::min() && y == -1)) t.constant = x / y;
+          break;
+      }
+      if (overflow) {
+        fail(e.span, "E211",
+             "integer overflow in \"" + std::to_string(x) + " " + sym + " " + std::to_string(y) +
+                 "\"");
+      }
+      if (op != Op::kDiv) t.constant = r;
+    }
+    t.node = emit(make(op, ValueType::kInt), {a.node, b.node});
+    t.kind = Kind::kInt;
+    return t;
+  }
+  uint32_t fa = to_float(a), fb = to_float(b);
+  t.node = emit(make(op, ValueType::kFloat), {fa, fb});
+  t.kind = Kind::kFloat;
+  return t;
+}
+
+ConditionCompiler::Typed ConditionCompiler::bitwise(const ast::Expr& e) {
+  const char* sym = "%";
+  Op op = Op::kMod;
+  switch (e.kind) {
+    case ExprKind::kMod: sym = "%"; op = Op::kMod; break;
+    case ExprKind::kBitAnd: sym = "&"; op = Op::kBitAnd; break;
+    case ExprKind::kBitOr: sym = "|"; op = Op::kBitOr; break;
+    case ExprKind::kBitXor: sym = "^"; op = Op::kBitXor; break;
+    case ExprKind::kShl: sym = "<<"; op = Op::kShl; break;
+    default: sym = ">>"; op = Op::kShr; break;
+  }
+  Typed a = int_operand(e.kids.at(0), sym);
+  Typed b = int_operand(e.kids.at(1), sym);
+  Typed t;
+  if (op == Op::kMod && b.constant && *b.constant == 0) fail(e.span, "E210", "division by zero");
+  if ((op == Op::kShl || op == Op::kShr) && b.constant && *b.constant < 0) {
+    fail(e.span, "E212", "negative shift amount");
+  }
+  if (a.constant && b.constant) {
+    int64_t x = *a.constant, y = *b.constant;
+    switch (op) {
+      case Op::kMod:
+        if (!(x == std::numeric_limits<int64_t>::min() && y == -1)) t.constant = x % y;
+        break;
+      case Op::kBitAnd: t.constant = x & y; break;
+      case Op::kBitOr: t.constant = x | y; break;
+      case Op::kBitXor: t.constant = x ^ y; break;
+      case Op::kShl:
+        t.constant = y >= 64 ? 0 : static_cast<int64_t>(static_cast<uint64_t>(x) << y);
+        break;
+      default: t.constant = y >= 64 ? 0 : x >> y; break;
+    }
+  }
+  t.node = emit(make(op, ValueType::kInt), {a.node, b.node});
+  t.kind = Kind::kInt;
+  return t;
+}
+
+ConditionCompiler::Typed ConditionCompiler::comparison(const ast::Expr& e) {
+  Typed a = primary(e.kids.at(0));
+  Typed b = primary(e.kids.at(1));
+  Op op = Op::kEq;
+  switch (e.kind) {
+    case ExprKind::kLt: op = Op::kLt; break;
+    case ExprKind::kLe: op = Op::kLe; break;
+    case ExprKind::kGt: op = Op::kGt; break;
+    case ExprKind::kGe: op = Op::kGe; break;
+    case ExprKind::kEq: op = Op::kEq; break;
+    default: op = Op::kNe; break;
+  }
+  auto numeric = [](Kind k) { return k == Kind::kInt || k == Kind::kFloat; };
+  Typed t;
+  t.primary = false;
+  if (a.kind == Kind::kString && b.kind == Kind::kString) {
+    t.node = emit(make(op, ValueType::kBool), {a.node, b.node});
+  } else if (a.kind == Kind::kInt && b.kind == Kind::kInt) {
+    t.node = emit(make(op, ValueType::kBool), {a.node, b.node});
+  } else if (numeric(a.kind) && numeric(b.kind)) {
+    uint32_t fa = to_float(a), fb = to_float(b);
+    t.node = emit(make(op, ValueType::kBool), {fa, fb});
+  } else {
+    fail(e.span, "E208", "type mismatch");
+  }
+  return t;
+}
+
+ConditionCompiler::Typed ConditionCompiler::string_operator(const ast::Expr& e) {
+  const char* name = "contains";
+  Op op = Op::kContains;
+  switch (e.kind) {
+    case ExprKind::kContains: name = "contains"; op = Op::kContains; break;
+    case ExprKind::kIContains: name = "icontains"; op = Op::kIContains; break;
+    case ExprKind::kStartsWith: name = "startswith"; op = Op::kStartsWith; break;
+    case ExprKind::kIStartsWith: name = "istartswith"; op = Op::kIStartsWith; break;
+    case ExprKind::kEndsWith: name = "endswith"; op = Op::kEndsWith; break;
+    case ExprKind::kIEndsWith: name = "iendswith"; op = Op::kIEndsWith; break;
+    case ExprKind::kIEquals: name = "iequals"; op = Op::kIEquals; break;
+    default: name = "matches"; op = Op::kMatches; break;
+  }
+  Typed a = primary(e.kids.at(0));
+  if (a.kind != Kind::kString) {
+    fail(unit_.at(e.kids[0]).span, "E209",
+         std::string("wrong type \"") + kind_name(a.kind) + "\" for " + name + " operator");
+  }
+  Typed t;
+  t.primary = false;
+  if (op == Op::kMatches) {
+    const ast::Expr& re = unit_.at(e.kids.at(1));
+    if (re.kind != ExprKind::kRegexp) fail(re.span, "E200", "syntax error");
+    detail::CompiledRegex cr;
+    cr.source = re.text;
+    cr.nocase = (re.regex_flags & ast::kRegexNocase) != 0;
+    cr.dotall = (re.regex_flags & ast::kRegexDotAll) != 0;
+    std::string error;
+    cr.regex = regex::Regex::compile(cr.source, cr.nocase, cr.dotall, error);
+    if (!cr.regex) fail(re.span, "E223", "invalid regular expression: " + error);
+    Node n = make(Op::kMatches, ValueType::kBool);
+    n.index = static_cast<uint32_t>(out_.regexes.size());
+    out_.regexes.push_back(std::move(cr));
+    t.node = emit(n, {a.node});
+    return t;
+  }
+  Typed b = primary(e.kids.at(1));
+  if (b.kind != Kind::kString) {
+    fail(unit_.at(e.kids[1]).span, "E209",
+         std::string("wrong type \"") + kind_name(b.kind) + "\" for " + name + " operator");
+  }
+  t.node = emit(make(op, ValueType::kBool), {a.node, b.node});
+  return t;
+}
+
+ConditionCompiler::Typed ConditionCompiler::identifier(const ast::Expr& e) {
+  Typed t;
+  // Loop variables shadow externals and rules, innermost first.
+  for (size_t l = loops_.size(); l-- > 0;) {
+    const Loop& loop = loops_[l];
+    for (size_t v = 0; v < loop.vars.size(); ++v) {
+      if (loop.vars[v] == e.text) {
+        Node n = make(Op::kLoopVar, ValueType::kInt);
+        n.slot = loop.first_slot + static_cast<uint32_t>(v);
+        t.node = emit(n);
+        t.kind = Kind::kInt;
+        return t;
+      }
+    }
+  }
+  if (auto ext = env_.find_external(e.text)) {
+    const Value& v = out_.externals[*ext].value;
+    Node n = make(Op::kExternal, ValueType::kInt);
+    n.index = *ext;
+    // Boolean externals are integers in yara (so `flag + 1` is valid).
+    if (std::holds_alternative<double>(v)) {
+      n.type = ValueType::kFloat;
+      t.kind = Kind::kFloat;
+    } else if (std::holds_alternative<std::string>(v)) {
+      n.type = ValueType::kString;
+      t.kind = Kind::kString;
+    } else {
+      t.kind = Kind::kInt;
+    }
+    t.node = emit(n);
+    return t;
+  }
+  if (auto rule = env_.find_rule(e.text)) {
+    Node n = make(Op::kRuleRef, ValueType::kBool);
+    n.index = *rule;
+    t.node = emit(n);
+    t.kind = Kind::kBool;
+    return t;
+  }
+  fail(e.span, "E201", "undefined identifier \"" + e.text + "\"");
+}
+
+uint32_t ConditionCompiler::resolve_string(const ast::Expr& e, std::string_view id,
+                                           bool& from_loop, uint32_t& slot, const Loop*& loop) {
+  // `id` is the identifier with its sigil replaced by '$'.
+  from_loop = false;
+  if (id == "$") {
+    for (size_t l = loops_.size(); l-- > 0;) {
+      if (loops_[l].is_for_of) {
+        from_loop = true;
+        slot = loops_[l].first_slot;
+        loop = &loops_[l];
+        return 0;
+      }
+    }
+    fail(e.span, "E204", "wrong use of anonymous string");
+  }
+  for (size_t i = 0; i < rule_->strings.size(); ++i) {
+    if (rule_->strings[i].id == id) {
+      (*uses_)[i].referenced = true;
+      return first_string_ + static_cast<uint32_t>(i);
+    }
+  }
+  fail(e.span, "E202", "undefined string \"" + std::string(id) + "\"");
+}
+
+ConditionCompiler::Typed ConditionCompiler::string_ref(const ast::Expr& e) {
+  std::string id = e.text;
+  if (!id.empty()) id[0] = '$';
+  bool from_loop = false;
+  uint32_t slot = 0;
+  const Loop* loop = nullptr;
+  uint32_t index = resolve_string(e, id, from_loop, slot, loop);
+  // Anything but a plain presence test needs every match; inside a for-of body that holds for
+  // every string of the loop's set.
+  if (e.kind != ExprKind::kStringMatch) {
+    if (from_loop) {
+      for (uint32_t local : loop->set) (*uses_)[local].single_match = false;
+    } else {
+      (*uses_)[index - first_string_].single_match = false;
+    }
+  }
+  StringUse* use = from_loop ? nullptr : &(*uses_)[index - first_string_];
+  if (use && e.kind != ExprKind::kStringAt) use->fixed = StringUse::Fixed::kNever;
+  Node n;
+  n.index = index;
+  n.slot = slot;
+  n.aux2 = from_loop ? 1 : 0;
+  Typed t;
+  std::vector<uint32_t> kids;
+  switch (e.kind) {
+    case ExprKind::kStringMatch:
+      n.op = Op::kStringFound;
+      t.primary = false;
+      break;
+    case ExprKind::kStringAt: {
+      n.op = Op::kStringAt;
+      Typed at = primary(e.kids.at(0));
+      if (at.kind != Kind::kInt) {
+        fail(unit_.at(e.kids[0]).span, "E209",
+             std::string("wrong type \"") + kind_name(at.kind) + "\" for at operator");
+      }
+      kids.push_back(at.node);
+      t.primary = false;
+      if (use && use->fixed != StringUse::Fixed::kNever) {
+        if (!at.constant) {
+          use->fixed = StringUse::Fixed::kNever;
+        } else if (use->fixed == StringUse::Fixed::kUnset) {
+          use->fixed = StringUse::Fixed::kAt;
+          use->fixed_offset = *at.constant;
+        } else if (use->fixed_offset != *at.constant) {
+          use->fixed = StringUse::Fixed::kNever;
+        }
+      }
+      break;
+    }
+    case ExprKind::kStringIn:
+    case ExprKind::kStringCountIn: {
+      n.op = e.kind == ExprKind::kStringIn ? Op::kStringIn : Op::kStringCountIn;
+      auto [lo, hi] = range(e.kids.at(0));
+      kids = {lo, hi};
+      t.primary = e.kind == ExprKind::kStringCountIn;
+      break;
+    }
+    case ExprKind::kStringCount:
+      n.op = Op::kStringCount;
+      break;
+    default: {
+      n.op = e.kind == ExprKind::kStringOffset ? Op::kStringOffset : Op::kStringLength;
+      if (e.kids.empty()) {
+        Node one = make(Op::kConstInt, ValueType::kInt);
+        one.ival = 1;
+        kids.push_back(emit(one));
+      } else {
+        // yara does not check the index's type; a float index is used through its bits.
+        Typed i = primary(e.kids[0]);
+        if (i.kind == Kind::kString || i.kind == Kind::kBool) {
+          fail(unit_.at(e.kids[0]).span, "E209",
+               std::string("wrong type \"") + kind_name(i.kind) + "\" for [] operator");
+        }
+        kids.push_back(i.node);
+      }
+      break;
+    }
+  }
+  n.type = t.primary ? ValueType::kInt : ValueType::kBool;
+  t.kind = t.primary ? Kind::kInt : Kind::kBool;
+  t.node = emit_kids(n, kids);
+  return t;
+}
+
+std::pair<uint32_t, uint32_t> ConditionCompiler::range(ast::ExprId range_id) {
+  const ast::Expr& r = unit_.at(range_id);
+  if (r.kind != ExprKind::kRange || r.kids.size() != 2) fail(r.span, "E200", "syntax error");
+  Typed lo = primary(r.kids[0]);
+  if (lo.kind != Kind::kInt) fail(unit_.at(r.kids[0]).span, "E214", "wrong type for range's lower bound");
+  Typed hi = primary(r.kids[1]);
+  if (hi.kind != Kind::kInt) fail(unit_.at(r.kids[1]).span, "E214", "wrong type for range's upper bound");
+  return {lo.node, hi.node};
+}
+
+uint32_t ConditionCompiler::quantity(const ast::Expr& e, uint8_t& quant) {
+  switch (e.quantifier) {
+    case ast::Quantifier::kAll: quant = static_cast<uint8_t>(detail::Quant::kAll); return detail::kNoNode;
+    case ast::Quantifier::kAny: quant = static_cast<uint8_t>(detail::Quant::kAny); return detail::kNoNode;
+    case ast::Quantifier::kNone: quant = static_cast<uint8_t>(detail::Quant::kNone); return detail::kNoNode;
+    case ast::Quantifier::kCount: {
+      quant = static_cast<uint8_t>(detail::Quant::kCount);
+      // yara takes any primary expression here without checking its type.
+      Typed q = primary(e.kids.at(0));
+      if (q.kind == Kind::kBool) fail(unit_.at(e.kids[0]).span, "E200", "syntax error");
+      return q.node;
+    }
+    case ast::Quantifier::kPercent: {
+      quant = static_cast<uint8_t>(detail::Quant::kPercent);
+      if (e.kind != ExprKind::kOf) fail(e.span, "E200", "syntax error");
+      Typed q = int_operand(e.kids.at(0), "%");
+      if (q.constant && (*q.constant < 1 || *q.constant > 100)) {
+        fail(unit_.at(e.kids[0]).span, "E213", "percentage must be between 1 and 100 (inclusive)");
+      }
+      return q.node;
+    }
+  }
+  return detail::kNoNode;
+}
+
+std::vector<uint32_t> ConditionCompiler::string_set(ast::ExprId set_id) {
+  const ast::Expr& set = unit_.at(set_id);
+  std::vector<uint32_t> items;
+  if (set.kind != ExprKind::kStringSet) fail(set.span, "E200", "syntax error");
+  auto add_matching = [&](const ast::Expr& where, std::string_view pattern) {
+    bool wildcard = !pattern.empty() && pattern.back() == '*';
+    std::string_view prefix = wildcard ? pattern.substr(0, pattern.size() - 1) : pattern;
+    size_t before = items.size();
+    for (size_t i = 0; i < rule_->strings.size(); ++i) {
+      const std::string& sid = rule_->strings[i].id;
+      bool hit = wildcard ? sid.compare(0, prefix.size(), prefix) == 0 : sid == prefix;
+      if (hit) {
+        (*uses_)[i].referenced = true;
+        (*uses_)[i].fixed = StringUse::Fixed::kNever;
+        items.push_back(first_string_ + static_cast<uint32_t>(i));
+        if (!wildcard) break;
+      }
+    }
+    if (items.size() == before) {
+      fail(where.span, "E202", "undefined string \"" + std::string(pattern) + "\"");
+    }
+  };
+  if (set.set_is_them) {
+    add_matching(set, "$*");
+  } else {
+    for (ast::ExprId k : set.kids) {
+      const ast::Expr& item = unit_.at(k);
+      if (item.text == "$") fail(item.span, "E204", "wrong use of anonymous string");
+      add_matching(item, item.text);
+    }
+  }
+  return items;
+}
+
+std::vector<uint32_t> ConditionCompiler::rule_set(ast::ExprId set_id) {
+  const ast::Expr& set = unit_.at(set_id);
+  std::vector<uint32_t> items;
+  for (ast::ExprId k : set.kids) {
+    const ast::Expr& item = unit_.at(k);
+    const std::string& name = item.text;
+    if (!name.empty() && name.back() == '*') {
+      std::vector<uint32_t> found = env_.rules_with_prefix(std::string_view(name).substr(0, name.size() - 1));
+      if (found.empty()) {
+        fail(item.span, "E201", "undefined identifier \"" + name.substr(0, name.size() - 1) + "\"");
+      }
+      items.insert(items.end(), found.begin(), found.end());
+    } else {
+      auto r = env_.find_rule(name);
+      if (!r) fail(item.span, "E201", "undefined identifier \"" + name + "\"");
+      items.push_back(*r);
+    }
+  }
+  return items;
+}
+
+ConditionCompiler::Typed ConditionCompiler::of_expr(const ast::Expr& e) {
+  Node n;
+  uint32_t q = quantity(e, n.aux);
+  std::vector<uint32_t> kids{q};
+  const ast::Expr& set = unit_.at(e.kids.at(1));
+  std::vector<uint32_t> items;
+  if (set.kind == ExprKind::kRuleSet) {
+    n.op = Op::kOfRules;
+    items = rule_set(e.kids[1]);
+  } else {
+    n.op = Op::kOfStrings;
+    items = string_set(e.kids[1]);
+  }
+  if (e.of_anchor == ast::OfAnchor::kAt) {
+    // yara 4.2.3's grammar has no `of ... at`.
+    fail(unit_.at(e.kids.at(2)).span, "E200", "syntax error");
+  }
+  if (e.of_anchor == ast::OfAnchor::kIn) {
+    if (n.op == Op::kOfRules || e.quantifier == ast::Quantifier::kPercent) {
+      fail(e.span, "E200", "syntax error");
+    }
+    auto [lo, hi] = range(e.kids.at(2));
+    kids.push_back(lo);
+    kids.push_back(hi);
+    n.aux2 = 1;
+  }
+  n.type = ValueType::kBool;
+  n.index = static_cast<uint32_t>(out_.set_items.size());
+  n.count = static_cast<uint32_t>(items.size());
+  out_.set_items.insert(out_.set_items.end(), items.begin(), items.end());
+  Typed t;
+  t.node = emit_kids(n, kids);
+  t.primary = false;
+  return t;
+}
+
+ConditionCompiler::Typed ConditionCompiler::for_of(const ast::Expr& e) {
+  for (const Loop& l : loops_) {
+    if (l.is_for_of) {
+      fail(e.span, "E218", "'for <quantifier> of <string set>' loops can't be nested");
+    }
+  }
+  if (loops_.size() >= kMaxLoopNesting) fail(e.span, "E219", "loop nesting limit exceeded");
+  Node n;
+  n.op = Op::kForOfStrings;
+  n.type = ValueType::kBool;
+  uint32_t q = quantity(e, n.aux);
+  std::vector<uint32_t> items = string_set(e.kids.at(1));
+  Loop loop;
+  loop.is_for_of = true;
+  for (uint32_t item : items) loop.set.push_back(item - first_string_);
+  loop.first_slot = next_slot_;
+  n.slot = next_slot_;
+  next_slot_ += 1;
+  out_.loop_slots = std::max(out_.loop_slots, next_slot_);
+  loops_.push_back(loop);
+  uint32_t body = boolean(e.kids.at(2));
+  loops_.pop_back();
+  next_slot_ -= 1;
+  n.index = static_cast<uint32_t>(out_.set_items.size());
+  n.count = static_cast<uint32_t>(items.size());
+  out_.set_items.insert(out_.set_items.end(), items.begin(), items.end());
+  Typed t;
+  t.node = emit(n, {q, body});
+  t.primary = false;
+  return t;
+}
+
+ConditionCompiler::Typed ConditionCompiler::for_in(const ast::Expr& e) {
+  if (loops_.size() >= kMaxLoopNesting) fail(e.span, "E219", "loop nesting limit exceeded");
+  for (size_t i = 0; i < e.loop_vars.size(); ++i) {
+    const std::string& v = e.loop_vars[i];
+    bool dup = false;
+    for (const Loop& l : loops_) {
+      for (const std::string& o : l.vars) dup |= o == v;
+    }
+    for (size_t j = 0; j < i; ++j) dup |= e.loop_vars[j] == v;
+    if (dup) fail(e.span, "E217", "duplicated loop identifier \"" + v + "\"");
+  }
+  if (e.loop_vars.size() > kMaxLoopVars) fail(e.span, "E216", "too many loop variables");
+  Node n;
+  n.type = ValueType::kBool;
+  uint32_t q = quantity(e, n.aux);
+  const ast::Expr& it = unit_.at(e.kids.at(1));
+  std::vector<uint32_t> bounds;
+  if (it.kind == ExprKind::kRange || it.kind == ExprKind::kEnumeration) {
+    if (e.loop_vars.size() != 1) {
+      fail(e.span, "E216",
+           "iterator yields an integer on each iteration , but the loop expects " +
+               std::to_string(e.loop_vars.size()));
+    }
+    if (it.kind == ExprKind::kRange) {
+      n.op = Op::kForInRange;
+      auto [lo, hi] = range(e.kids[1]);
+      bounds = {lo, hi};
+    } else {
+      n.op = Op::kForInEnum;
+      for (ast::ExprId k : it.kids) {
+        Typed item = primary(k);
+        if (item.kind != Kind::kInt) fail(unit_.at(k).span, "E215", "wrong type for enumeration item");
+        bounds.push_back(item.node);
+      }
+    }
+  } else {
+    // Module arrays and dictionaries: nothing iterable exists without modules.
+    Typed x = expr(e.kids[1]);
+    (void)x;
+    fail(it.span, "E222", "identifier is not iterable");
+  }
+  Loop loop;
+  loop.vars = e.loop_vars;
+  loop.first_slot = next_slot_;
+  n.slot = next_slot_;
+  next_slot_ += static_cast<uint32_t>(e.loop_vars.size());
+  out_.loop_slots = std::max(out_.loop_slots, next_slot_);
+  loops_.push_back(loop);
+  uint32_t body = boolean(e.kids.at(2));
+  loops_.pop_back();
+  next_slot_ -= static_cast<uint32_t>(e.loop_vars.size());
+  std::vector<uint32_t> kids{q};
+  if (n.op == Op::kForInRange) {
+    kids.push_back(bounds[0]);
+    kids.push_back(bounds[1]);
+    kids.push_back(body);
+  } else {
+    kids.push_back(body);
+    kids.insert(kids.end(), bounds.begin(), bounds.end());
+  }
+  Typed t;
+  t.node = emit_kids(n, kids);
+  t.primary = false;
+  return t;
+}
+
+}  // namespace yarrow::compile

@@ -1,0 +1,279 @@
+#include "match/atoms.h"
+
+#include <algorithm>
+
+namespace yarrow::match {
+
+using regex::ByteSet;
+using regex::Node;
+using regex::NodeKind;
+
+int atom_quality(const std::vector<std::pair<uint8_t, uint8_t>>& atom) {
+  // Known bytes score 20 (letters 18, very common bytes 12), nibble masks 4, full wildcards
+  // -10, plus 2 per distinct known byte; atoms made of one very common byte are penalised
+  // instead. Calibrated against yara 4.2.3's warnings.
+  int quality = 0;
+  ByteSet seen;
+  int unique = 0;
+  for (auto [byte, mask] : atom) {
+    switch (mask) {
+      case 0x00: quality -= 10; break;
+      case 0x0F:
+      case 0xF0: quality += 4; break;
+      case 0xFF: {
+        if (byte == 0x00 || byte == 0x20 || byte == 0xCC || byte == 0xFF) {
+          quality += 12;
+        } else {
+          uint8_t lower = (byte >= 'A' && byte <= 'Z') ? byte + 32 : byte;
+          quality += (lower >= 'a' && lower <= 'z') ? 18 : 20;
+        }
+        if (!seen.test(byte)) {
+          seen.set(byte);
+          ++unique;
+        }
+        break;
+      }
+      default: break;
+    }
+  }
+  if (unique == 1 && (seen.test(0x00) || seen.test(0x20) || seen.test(0x90) || seen.test(0xCC) ||
+                      seen.test(0xFF))) {
+    quality -= 10 * static_cast<int>(atom.size());
+  } else {
+    quality += 2 * unique;
+  }
+  return kMaxAtomQuality - 20 * kMaxAtomLength + quality;
+}
+
+namespace {
+
+struct RunItem {
+  const Node* node;
+  uint8_t value;
+  uint8_t mask;
+};
+
+// yara trims unknown bytes at the edges of an atom and shrinks mostly-unknown atoms to one byte.
+// Returns the quality and sets [first, first + len) to the kept part.
+int trim_and_rate(const std::vector<RunItem>& win, size_t& first, size_t& len) {
+  size_t left = 0;
+  while (left < win.size() && win[left].mask == 0) ++left;
+  size_t right = win.size();
+  while (right > left && win[right - 1].mask == 0) --right;
+  first = left;
+  len = right - left;
+  if (len == 0) {
+    first = 0;
+    return -1;
+  }
+  int ff = 0, zero = 0;
+  for (size_t i = left; i < right; ++i) {
+    if (win[i].mask == 0xFF) ++ff;
+    else if (win[i].mask == 0) ++zero;
+  }
+  if (zero >= ff) len = 1;
+  std::vector<std::pair<uint8_t, uint8_t>> a;
+  for (size_t i = first; i < first + len; ++i) a.emplace_back(win[i].value, win[i].mask);
+  return atom_quality(a);
+}
+
+struct Candidate {
+  int quality = -1;
+  std::vector<AtomLeaf> leaves;
+};
+
+ByteSet set_of(const RunItem& it) {
+  if (it.node->kind == NodeKind::kBytes) return it.node->set;
+  ByteSet s;
+  s.set();
+  return s;
+}
+
+class Extractor {
+ public:
+  // One OR node of yara's atom tree: candidates compete, the best one wins.
+  struct Or {
+    std::vector<Candidate> cands;
+    std::vector<RunItem> run;
+  };
+
+  Candidate choose(Or& o) {
+    flush(o);
+    Candidate best;
+    best.quality = -1;
+    bool any = false;
+    for (auto& c : o.cands) {
+      if (!any || c.quality > best.quality) {
+        best = c;
+        any = true;
+      }
+    }
+    if (!any) best.quality = kMinAtomQuality;
+    return best;
+  }
+
+  void process(const Node& n, Or& o) {
+    uint8_t v, m;
+    switch (n.kind) {
+      case NodeKind::kBytes:
+        switch (n.origin) {
+          case regex::ByteOrigin::kLiteral:
+          case regex::ByteOrigin::kAny:
+          case regex::ByteOrigin::kHex:
+            if (as_masked(n, v, m)) {
+              o.run.push_back({&n, v, m});
+              return;
+            }
+            flush(o);
+            return;
+          case regex::ByteOrigin::kClass:
+          case regex::ByteOrigin::kWord:
+          case regex::ByteOrigin::kSpace:
+          case regex::ByteOrigin::kDigit: {
+            // Classes yield one atom per member byte.
+            flush(o);
+            size_t first = 0;
+            while (first < 256 && !n.set.test(first)) ++first;
+            if (first == 256) return;
+            Candidate c;
+            c.quality = atom_quality({{static_cast<uint8_t>(first), 0xFF}});
+            c.leaves.push_back(AtomLeaf{&n, {n.set}});
+            o.cands.push_back(std::move(c));
+            return;
+          }
+          default:
+            flush(o);
+            return;
+        }
+      case NodeKind::kConcat:
+        for (const auto& k : n.kids) process(k, o);
+        return;
+      case NodeKind::kAlt: {
+        flush(o);
+        std::vector<const Node*> branches;
+        for (const auto& k : n.kids) branches.push_back(&k);
+        alternation(branches, o, false);
+        return;
+      }
+      case NodeKind::kRepeat: {
+        const Node& kid = n.kids[0];
+        if (n.min == 0 && n.max == 1) {
+          // yara 4.2.3 takes atoms from x in `x?`, with the lowest quality.
+          flush(o);
+          static const Node kEmpty;
+          alternation({&kid, &kEmpty}, o, true);
+          return;
+        }
+        if (n.min >= 1) {
+          if (kid.kind == NodeKind::kBytes && kid.origin != regex::ByteOrigin::kClass &&
+              as_masked(kid, v, m)) {
+            for (int i = 0; i < std::min(n.min, kMaxAtomLength); ++i) o.run.push_back({&kid, v, m});
+          } else {
+            process(kid, o);
+          }
+        }
+        flush(o);
+        return;
+      }
+      default:
+        flush(o);
+        return;
+    }
+  }
+
+ private:
+  static bool as_masked(const Node& n, uint8_t& value, uint8_t& mask) {
+    if (n.kind != NodeKind::kBytes) return false;
+    size_t count = n.set.count();
+    if (count >= 255) {
+      value = 0, mask = 0;
+      return true;
+    }
+    size_t first = 0;
+    while (!n.set.test(first)) ++first;
+    if (count == 1 || (count == 2 && n.literal)) {
+      value = static_cast<uint8_t>(first), mask = 0xFF;
+      return true;
+    }
+    if (count == 16) {
+      for (uint8_t mk : {uint8_t{0xF0}, uint8_t{0x0F}}) {
+        bool ok = true;
+        for (int b = 0; b < 256 && ok; ++b) ok = n.set.test(b) == ((b & mk) == (first & mk));
+        if (ok) {
+          value = static_cast<uint8_t>(first & mk), mask = mk;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  void alternation(const std::vector<const Node*>& branches, Or& o, bool lowest) {
+    Candidate all;
+    int q = kMaxAtomQuality;
+    for (const Node* b : branches) {
+      Or sub;
+      process(*b, sub);
+      Candidate c = choose(sub);
+      q = std::min(q, c.quality);
+      for (auto& l : c.leaves) all.leaves.push_back(std::move(l));
+    }
+    all.quality = lowest ? kMinAtomQuality : q;
+    o.cands.push_back(std::move(all));
+  }
+
+  // Ends the current run of literal bytes: its best window of up to 4 bytes becomes a leaf.
+  void flush(Or& o) {
+    if (o.run.empty()) return;
+    const auto& run = o.run;
+    size_t w = std::min<size_t>(run.size(), kMaxAtomLength);
+    int best_q = -2;
+    size_t best_i = 0, best_first = 0, best_len = 0;
+    for (size_t i = 0; i + w <= run.size(); ++i) {
+      std::vector<RunItem> win(run.begin() + i, run.begin() + i + w);
+      size_t first, len;
+      int q = trim_and_rate(win, first, len);
+      if (q > best_q) {
+        best_q = q, best_i = i, best_first = first, best_len = len;
+      }
+    }
+    if (best_len > 0) {
+      Candidate c;
+      c.quality = best_q;
+      AtomLeaf leaf;
+      leaf.start = run[best_i + best_first].node;
+      for (size_t k = 0; k < best_len; ++k) leaf.positions.push_back(set_of(run[best_i + best_first + k]));
+      c.leaves.push_back(std::move(leaf));
+      o.cands.push_back(std::move(c));
+    }
+    o.run.clear();
+  }
+};
+
+}  // namespace
+
+int literal_quality(std::string_view bytes) {
+  if (bytes.empty()) return kMinAtomQuality;
+  size_t w = std::min<size_t>(bytes.size(), kMaxAtomLength);
+  int best = kMinAtomQuality;
+  for (size_t i = 0; i + w <= bytes.size(); ++i) {
+    std::vector<std::pair<uint8_t, uint8_t>> a;
+    for (size_t k = 0; k < w; ++k) a.emplace_back(static_cast<uint8_t>(bytes[i + k]), 0xFF);
+    best = std::max(best, atom_quality(a));
+  }
+  return best;
+}
+
+AtomSelection select_atoms(const Node& root) {
+  Extractor ex;
+  Extractor::Or top;
+  ex.process(root, top);
+  Candidate c = ex.choose(top);
+  AtomSelection sel;
+  sel.quality = std::max(c.quality, kMinAtomQuality);
+  // A branch without atoms contributes nothing; if every branch lacks them there is no atom.
+  sel.leaves = std::move(c.leaves);
+  return sel;
+}
+
+}  // namespace yarrow::match

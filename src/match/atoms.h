@@ -1,0 +1,43 @@
+// Atom extraction (internal). An atom is a short fixed-length pattern that must occur in every
+// match; atoms go into the Vectorscan database and anchor verification (forwards from the atom,
+// backwards from it). Which atoms are chosen changes what yara reports (it splits the regex at
+// the atom), so this follows yara 4.2.3's atom tree: runs of up to 4 literal/masked bytes in a
+// concatenation compete on quality, every branch of an alternation contributes atoms, repeats
+// contribute their mandatory copies, and `x?` contributes x's atoms with the lowest quality (a
+// yara quirk, reproduced on purpose). Quality follows yara's heuristic so that the "may slow
+// down scanning" warnings agree.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "regex/ast.h"
+
+namespace yarrow::match {
+
+inline constexpr int kMaxAtomQuality = 255;
+inline constexpr int kMinAtomQuality = 0;
+inline constexpr int kMaxAtomLength = 4;
+// yara warns when a string's chosen atoms are below this quality.
+inline constexpr int kAtomQualityWarningThreshold = kMaxAtomQuality - 20 * kMaxAtomLength + 38;
+
+// yara's heuristic quality of an atom given as (byte, mask) pairs.
+int atom_quality(const std::vector<std::pair<uint8_t, uint8_t>>& atom);
+// Quality of the best atom of a literal (text strings).
+int literal_quality(std::string_view bytes);
+
+struct AtomLeaf {
+  const regex::Node* start = nullptr;   // the kBytes node where the atom begins
+  std::vector<regex::ByteSet> positions;  // what each atom byte may be
+};
+
+struct AtomSelection {
+  std::vector<AtomLeaf> leaves;  // empty: no atom, the expression is tried at every offset
+  int quality = kMinAtomQuality;
+};
+
+AtomSelection select_atoms(const regex::Node& root);
+
+}  // namespace yarrow::match

@@ -1,0 +1,45 @@
+// Tokens of a top-level file with its includes spliced in, as yara's lexer does: an include
+// directive may appear anywhere a token may. Owns include resolution, cycle and depth checks.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "parse/lexer.h"
+#include "parse/parser.h"
+
+namespace yarrow::parse {
+
+class TokenStream {
+ public:
+  TokenStream(ast::Unit& unit, Diagnostics& diags, const ParseOptions& options);
+
+  // Starts reading unit.files[file_index] (already added by the caller).
+  void push_file(uint32_t file_index);
+
+  // The next token; Tok::kError after an error whose diagnostic is already in `diags`.
+  Token next();
+
+  // Adds a diagnostic located at `span`.
+  void report(const ast::Span& span, const std::string& code, const std::string& message,
+              const std::string& rule = {});
+
+ private:
+  struct Frame {
+    std::unique_ptr<Lexer> lexer;
+    uint32_t file = 0;
+    std::string key;  // canonical path, for cycle detection
+  };
+  bool open_include(const Token& directive);
+
+  ast::Unit& unit_;
+  Diagnostics& diags_;
+  const ParseOptions& options_;
+  std::vector<Frame> stack_;
+};
+
+// Canonical form of a path for comparing files (falls back to the path itself).
+std::string canonical_key(const std::string& path);
+
+}  // namespace yarrow::parse

@@ -1,0 +1,85 @@
+// Internal syntax tree shared by yara's regex dialect and hex strings (yara compiles both into
+// the same kind of program). Case-insensitivity is folded into the byte sets by the parsers, so
+// the tree and everything downstream are case-agnostic.
+#pragma once
+
+#include <bitset>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace yarrow::regex {
+
+using ByteSet = std::bitset<256>;
+
+enum class NodeKind : uint8_t {
+  kEmpty,
+  kBytes,  // one byte from `set`
+  kConcat,
+  kAlt,  // kids in priority order
+  kRepeat,  // kids[0] repeated min..max (max < 0: unbounded)
+  kBol,
+  kEol,
+  kWordBoundary,
+  kNonWordBoundary,
+};
+
+// Where a kBytes node came from; yara treats these differently when choosing atoms.
+enum class ByteOrigin : uint8_t {
+  kLiteral, kAny, kClass, kWord, kNonWord, kSpace, kNonSpace, kDigit, kNonDigit, kHex
+};
+
+struct Node {
+  NodeKind kind = NodeKind::kEmpty;
+  ByteOrigin origin = ByteOrigin::kLiteral;
+  ByteSet set;
+  // For kBytes: true when the set came from a single literal (possibly case-folded), which makes
+  // it usable inside an atom.
+  bool literal = false;
+  int min = 0;
+  int max = -1;
+  bool greedy = true;
+  std::vector<Node> kids;
+};
+
+// yara's limit on repeat bounds ({n,m} with m above it is rejected).
+inline constexpr int kMaxRepeat = 32767;
+// yara's cap on how many bytes a single regex/hex verification may consume forward.
+inline constexpr size_t kScanLimit = 4096;
+// Hex jumps longer than this split a hex string into chained pieces (as yara does).
+inline constexpr int kChainingThreshold = 200;
+
+struct ParseResult {
+  Node root;
+  bool has_greedy = false;  // any greedy quantifier (decides yara's dedupe policy)
+  bool has_dot_star = false;  // .*, .+ or .{n,} (yara warns about it)
+};
+
+std::optional<ParseResult> parse_regex(std::string_view source, bool nocase, bool dotall,
+                                       std::string& error);
+
+// One chained piece of a hex string and the gap allowed before the next piece.
+struct HexPiece {
+  Node node;
+  int gap_min = 0;  // gap to the NEXT piece
+  int gap_max = 0;  // -1: unbounded
+};
+
+// Parses a hex string (text between braces). Long jumps at top level split the string into
+// several pieces, as yara does.
+std::optional<std::vector<HexPiece>> parse_hex(std::string_view source, std::string& error);
+
+// yara's ASCII-only case helpers.
+inline uint8_t alt_case(uint8_t c) {
+  if (c >= 'a' && c <= 'z') return c - 32;
+  if (c >= 'A' && c <= 'Z') return c + 32;
+  return c;
+}
+inline bool is_alnum(uint8_t c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+inline bool is_word_char(uint8_t c) { return is_alnum(c) || c == '_'; }
+
+}  // namespace yarrow::regex

@@ -1,0 +1,274 @@
+#include "regex/program.h"
+
+#include <algorithm>
+
+namespace yarrow::regex {
+namespace {
+// Keeps pathological repeats ({1000,32767} of a large group) from exhausting memory.
+constexpr size_t kMaxProgramSize = 1u << 21;
+}  // namespace
+
+uint32_t Program::add(Inst::Op op, uint32_t x, uint32_t y) {
+  insts_.push_back(Inst{op, x, y});
+  if (insts_.size() > kMaxProgramSize) too_big_ = true;
+  return static_cast<uint32_t>(insts_.size() - 1);
+}
+
+int64_t Program::pc_of(const Node* n) const {
+  for (const auto& [node, pc] : node_pcs_)
+    if (node == n) return pc;
+  return -1;
+}
+
+bool Program::compile(const Node& root, bool reverse) {
+  insts_.clear();
+  sets_.clear();
+  node_pcs_.clear();
+  reverse_ = reverse;
+  too_big_ = false;
+  emit(root);
+  add(Inst::Op::kMatch);
+  return !too_big_;
+}
+
+void Program::emit(const Node& n) {
+  if (too_big_) return;
+  switch (n.kind) {
+    case NodeKind::kEmpty:
+      return;
+    case NodeKind::kBytes: {
+      // Reuse identical sets: hex jumps and dots repeat the same one many times.
+      uint32_t idx = static_cast<uint32_t>(sets_.size());
+      for (uint32_t i = sets_.size() > 8 ? static_cast<uint32_t>(sets_.size() - 8) : 0;
+           i < sets_.size(); ++i)
+        if (sets_[i] == n.set) idx = i;
+      if (idx == sets_.size()) sets_.push_back(n.set);
+      uint32_t pc = add(Inst::Op::kSet, idx);
+      bool known = false;
+      for (const auto& np : node_pcs_) known = known || np.first == &n;
+      if (!known) node_pcs_.emplace_back(&n, pc);
+      return;
+    }
+    case NodeKind::kConcat:
+      if (reverse_) {
+        for (auto it = n.kids.rbegin(); it != n.kids.rend(); ++it) emit(*it);
+      } else {
+        for (const auto& k : n.kids) emit(k);
+      }
+      return;
+    case NodeKind::kAlt: {
+      // split L1, next; L1: kid0; jmp end; next: split L2, ... ; last kid
+      std::vector<uint32_t> jumps;
+      for (size_t i = 0; i < n.kids.size(); ++i) {
+        if (i + 1 < n.kids.size()) {
+          uint32_t split = add(Inst::Op::kSplit);
+          insts_[split].x = split + 1;
+          emit(n.kids[i]);
+          jumps.push_back(add(Inst::Op::kJmp));
+          if (too_big_) return;
+          insts_[split].y = static_cast<uint32_t>(insts_.size());
+        } else {
+          emit(n.kids[i]);
+        }
+      }
+      if (too_big_) return;
+      for (uint32_t j : jumps) insts_[j].x = static_cast<uint32_t>(insts_.size());
+      return;
+    }
+    case NodeKind::kRepeat: {
+      const Node& body = n.kids[0];
+      for (int i = 0; i < n.min && !too_big_; ++i) emit(body);
+      if (n.max < 0) {
+        uint32_t loop = add(Inst::Op::kSplit);
+        emit(body);
+        add(Inst::Op::kJmp, loop);
+        if (too_big_) return;
+        uint32_t exit = static_cast<uint32_t>(insts_.size());
+        insts_[loop].x = n.greedy ? loop + 1 : exit;
+        insts_[loop].y = n.greedy ? exit : loop + 1;
+        return;
+      }
+      // Nested optionals: (body (body (...)?)?)? ; every split exits to the common end.
+      std::vector<uint32_t> splits;
+      for (int i = n.min; i < n.max && !too_big_; ++i) {
+        splits.push_back(add(Inst::Op::kSplit));
+        emit(body);
+      }
+      if (too_big_) return;
+      uint32_t exit = static_cast<uint32_t>(insts_.size());
+      for (uint32_t s : splits) {
+        insts_[s].x = n.greedy ? s + 1 : exit;
+        insts_[s].y = n.greedy ? exit : s + 1;
+      }
+      return;
+    }
+    case NodeKind::kBol:
+      add(Inst::Op::kBol);
+      return;
+    case NodeKind::kEol:
+      add(Inst::Op::kEol);
+      return;
+    case NodeKind::kWordBoundary:
+      add(Inst::Op::kWordB);
+      return;
+    case NodeKind::kNonWordBoundary:
+      add(Inst::Op::kNotWordB);
+      return;
+  }
+}
+
+namespace {
+
+// What an assertion needs to know about the run, following yara's engine: direction, how much
+// was consumed, how much may be consumed, and the bytes available before the start.
+struct RunContext {
+  std::span<const uint8_t> data;
+  size_t origin = 0;  // where the run started
+  size_t limit = 0;   // max bytes consumable
+  bool wide = false;
+  bool backward = false;
+};
+
+bool word_at(const RunContext& rc, size_t q) {
+  if (!is_word_char(rc.data[q])) return false;
+  return !rc.wide || (q + 1 < rc.data.size() && rc.data[q + 1] == 0);
+}
+
+bool assertion_holds(const RunContext& rc, Inst::Op op, size_t consumed) {
+  const size_t cs = rc.wide ? 2 : 1;
+  switch (op) {
+    case Inst::Op::kBol:
+      return rc.backward ? consumed == rc.origin : rc.origin == 0 && consumed == 0;
+    case Inst::Op::kEol:
+      // yara never lets "$" match while extending a match backwards.
+      return !rc.backward && rc.origin + consumed == rc.data.size();
+    default: {
+      bool boundary;
+      if (consumed == 0 && rc.origin < cs) {
+        boundary = true;
+      } else if (consumed >= rc.limit) {
+        boundary = true;
+      } else {
+        const size_t p = rc.backward ? rc.origin - consumed : rc.origin + consumed;
+        boundary = word_at(rc, p) != word_at(rc, p - cs);
+      }
+      return op == Inst::Op::kWordB ? boundary : !boundary;
+    }
+  }
+}
+
+// Adds the thread at `pc` (and everything reachable without consuming) to `list`, in priority
+// order, after `consumed` bytes of the run.
+void add_thread(const Program& prog, const RunContext& rc, size_t consumed, uint32_t pc,
+                VmScratch& s, std::vector<uint32_t>& list) {
+  const auto& insts = prog.insts();
+  s.stack.clear();
+  s.stack.push_back(pc);
+  while (!s.stack.empty()) {
+    uint32_t p = s.stack.back();
+    s.stack.pop_back();
+    if (s.marks[p] == s.generation) continue;
+    s.marks[p] = s.generation;
+    const Inst& in = insts[p];
+    switch (in.op) {
+      case Inst::Op::kJmp:
+        s.stack.push_back(in.x);
+        break;
+      case Inst::Op::kSplit:
+        s.stack.push_back(in.y);
+        s.stack.push_back(in.x);
+        break;
+      case Inst::Op::kBol:
+      case Inst::Op::kEol:
+      case Inst::Op::kWordB:
+      case Inst::Op::kNotWordB:
+        if (assertion_holds(rc, in.op, consumed)) s.stack.push_back(p + 1);
+        break;
+      case Inst::Op::kSet:
+      case Inst::Op::kMatch:
+        list.push_back(p);
+        break;
+    }
+  }
+}
+
+void prepare(const Program& prog, VmScratch& s) {
+  size_t n = prog.insts().size();
+  if (s.marks.size() < n) s.marks.resize(n, 0);
+  if (s.generation > 0xFFFFFFF0u) {
+    std::fill(s.marks.begin(), s.marks.end(), 0);
+    s.generation = 0;
+  }
+  s.current.clear();
+  s.next.clear();
+}
+
+}  // namespace
+
+int exec_forward(const Program& prog, std::span<const uint8_t> data, size_t start,
+                 const ExecOptions& opt, VmScratch& s) {
+  prepare(prog, s);
+  const auto& insts = prog.insts();
+  const size_t step = opt.wide ? 2 : 1;
+  size_t limit = std::min(data.size() - start, opt.limit);
+  limit -= limit % step;
+  RunContext rc{data, start, limit, opt.wide, false};
+  int best = -1;
+  size_t consumed = 0;
+  ++s.generation;
+  add_thread(prog, rc, 0, opt.start_pc, s, s.current);
+  while (!s.current.empty()) {
+    ++s.generation;
+    s.next.clear();
+    const bool can_step = consumed + step <= limit;
+    for (uint32_t pc : s.current) {
+      const Inst& in = insts[pc];
+      if (in.op == Inst::Op::kMatch) {
+        best = static_cast<int>(consumed);
+        break;  // lower-priority threads are cut
+      }
+      if (!can_step) continue;
+      const size_t at = start + consumed;
+      if (!prog.set(in.x).test(data[at])) continue;
+      if (opt.wide && data[at + 1] != 0) continue;
+      add_thread(prog, rc, consumed + step, pc + 1, s, s.next);
+    }
+    std::swap(s.current, s.next);
+    consumed += step;
+  }
+  return best;
+}
+
+void exec_backward(const Program& prog, std::span<const uint8_t> data, size_t end,
+                   const ExecOptions& opt, VmScratch& s, std::vector<int>& lengths) {
+  prepare(prog, s);
+  const auto& insts = prog.insts();
+  const size_t step = opt.wide ? 2 : 1;
+  size_t limit = std::min(end, opt.limit);
+  limit -= limit % step;
+  RunContext rc{data, end, limit, opt.wide, true};
+  size_t consumed = 0;
+  ++s.generation;
+  add_thread(prog, rc, 0, opt.start_pc, s, s.current);
+  while (!s.current.empty()) {
+    ++s.generation;
+    s.next.clear();
+    const bool can_step = consumed + step <= limit;
+    for (uint32_t pc : s.current) {
+      const Inst& in = insts[pc];
+      if (in.op == Inst::Op::kMatch) {
+        lengths.push_back(static_cast<int>(consumed));
+        continue;
+      }
+      if (!can_step) continue;
+      const size_t at = end - consumed - step;  // the byte being consumed
+      if (!prog.set(in.x).test(data[at])) continue;
+      if (opt.wide && data[at + 1] != 0) continue;
+      add_thread(prog, rc, consumed + step, pc + 1, s, s.next);
+    }
+    std::swap(s.current, s.next);
+    consumed += step;
+  }
+}
+
+}  // namespace yarrow::regex

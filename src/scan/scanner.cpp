@@ -1,0 +1,193 @@
+#include "yarrow/scanner.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "compile/compiled_rules.h"
+#include "eval/evaluator.h"
+#include "scan/entry_point.h"
+
+namespace yarrow {
+
+const char* to_string(ScanStatus status) {
+  switch (status) {
+    case ScanStatus::kOk: return "ok";
+    case ScanStatus::kCannotOpen: return "could not open file";
+    case ScanStatus::kCannotRead: return "could not read file";
+    case ScanStatus::kTimeout: return "timeout";
+    case ScanStatus::kTooManyMatches: return "too many matches";
+    case ScanStatus::kInternalError: return "internal error";
+  }
+  return "unknown error";
+}
+
+struct Scanner::Impl {
+  explicit Impl(const detail::CompiledRules& rules) : compiled(rules), evaluator(rules) {
+    if (rules.patterns) patterns = std::make_unique<match::PatternScanner>(*rules.patterns);
+    externals.reserve(rules.externals.size());
+    for (const detail::External& e : rules.externals) externals.push_back(e.value);
+    match_spans.resize(rules.strings.size());
+  }
+
+  ScanStatus scan(std::span<const uint8_t> data, ScanResult& result);
+
+  const detail::CompiledRules& compiled;
+  ScanOptions options;
+  eval::Evaluator evaluator;
+  std::unique_ptr<match::PatternScanner> patterns;
+  std::vector<Value> externals;
+  // Scratch reused from scan to scan.
+  std::vector<std::span<const match::Match>> match_spans;
+  std::vector<uint8_t> matched;
+};
+
+Scanner::Scanner(std::shared_ptr<const Rules> rules, ScanOptions options)
+    : rules_(std::move(rules)), impl_(std::make_unique<Impl>(rules_->compiled())) {
+  impl_->options = options;
+}
+
+Scanner::~Scanner() = default;
+
+bool Scanner::set_external(const std::string& name, Value value) {
+  const auto& defs = impl_->compiled.externals;
+  for (size_t i = 0; i < defs.size(); ++i) {
+    if (defs[i].name != name) continue;
+    // The type is fixed when the rules are compiled; booleans and integers are the same type
+    // in yara (integers), so either may replace the other.
+    const Value& def = defs[i].value;
+    auto integral = [](const Value& v) {
+      return std::holds_alternative<bool>(v) || std::holds_alternative<int64_t>(v);
+    };
+    if (def.index() != value.index() && !(integral(def) && integral(value))) return false;
+    impl_->externals[i] = std::move(value);
+    return true;
+  }
+  return false;
+}
+
+ScanStatus Scanner::Impl::scan(std::span<const uint8_t> data, ScanResult& result) {
+  result.rules.clear();
+  result.warnings.clear();
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (options.timeout_seconds > 0) {
+    deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_seconds);
+  }
+
+  std::fill(match_spans.begin(), match_spans.end(), std::span<const match::Match>{});
+  if (patterns) {
+    patterns->reset();
+    match::ScanLimits limits;
+    limits.max_matches_per_string = options.max_matches_per_string;
+    limits.fast_mode = options.fast_mode;
+    match::ScanOutcome outcome = patterns->scan_block(data, 0, limits);
+    if (outcome == match::ScanOutcome::kError) return ScanStatus::kInternalError;
+    // A string that hit its cap keeps the matches found so far; yara warns and goes on.
+    for (size_t s : patterns->overflowed_strings()) {
+      if (s >= compiled.strings.size()) continue;
+      const detail::CompiledString& cs = compiled.strings[s];
+      result.warnings.push_back("rule \"" + compiled.infos[cs.rule].name +
+                                "\": too many matches for " + cs.id +
+                                ", results for this rule may be incorrect");
+    }
+    for (size_t s = 0; s < match_spans.size(); ++s) {
+      std::span<const match::Match> ms = patterns->matches(s);
+      if (const auto& fixed = compiled.strings[s].fixed_offset) {
+        // Only the match at the fixed offset exists for yara.
+        auto it = std::lower_bound(ms.begin(), ms.end(), *fixed, [](const match::Match& m, int64_t o) {
+          return static_cast<int64_t>(m.offset) < o;
+        });
+        const size_t pos = static_cast<size_t>(it - ms.begin());
+        const bool hit = it != ms.end() && static_cast<int64_t>(it->offset) == *fixed;
+        ms = hit ? ms.subspan(pos, 1) : std::span<const match::Match>{};
+      }
+      match_spans[s] = ms;
+    }
+  }
+  if (deadline && std::chrono::steady_clock::now() > *deadline) return ScanStatus::kTimeout;
+
+  eval::EvalInput input;
+  input.data = data;
+  input.base = 0;
+  input.filesize = static_cast<int64_t>(data.size());
+  input.entry_point = scan::entry_point_offset(data);
+  input.matches = match_spans;
+  input.externals = externals;
+  input.deadline = deadline;
+  if (evaluator.run(input, matched) == eval::EvalStatus::kTimeout) return ScanStatus::kTimeout;
+
+  for (size_t r = 0; r < compiled.rules.size(); ++r) {
+    const detail::CompiledRule& rule = compiled.rules[r];
+    if (rule.is_private) continue;
+    if (!matched[r] && !options.report_non_matching) continue;
+    RuleMatch rm;
+    rm.rule = &compiled.infos[r];
+    rm.matched = matched[r] != 0;
+    rm.strings.reserve(rule.string_count);
+    for (uint32_t k = 0; k < rule.string_count; ++k) {
+      const uint32_t s = rule.strings_begin + k;
+      const detail::CompiledString& cs = compiled.strings[s];
+      StringMatches sm;
+      sm.id = cs.id;
+      sm.is_hex = compiled.specs[s].kind == match::StringSpec::Kind::kHex;
+      // Matches of `private` strings are used by conditions but never reported.
+      if (!cs.is_private) {
+        sm.matches.reserve(match_spans[s].size());
+        for (const match::Match& m : match_spans[s]) {
+          StringMatch out;
+          out.offset = static_cast<int64_t>(m.offset);
+          out.length = m.length;
+          out.xor_key = m.xor_key;
+          if (m.offset < data.size()) {
+            const size_t keep = std::min<size_t>(
+                {static_cast<size_t>(m.length), static_cast<size_t>(options.max_match_data),
+                 static_cast<size_t>(data.size() - m.offset)});
+            out.data.assign(reinterpret_cast<const char*>(data.data() + m.offset), keep);
+          }
+          sm.matches.push_back(std::move(out));
+        }
+      }
+      rm.strings.push_back(std::move(sm));
+    }
+    result.rules.push_back(std::move(rm));
+  }
+  return ScanStatus::kOk;
+}
+
+ScanStatus Scanner::scan_memory(std::span<const uint8_t> data, ScanResult& result) {
+  return impl_->scan(data, result);
+}
+
+ScanStatus Scanner::scan_file(const std::string& path, ScanResult& result) {
+  result.rules.clear();
+  result.warnings.clear();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ScanStatus::kCannotOpen;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return ScanStatus::kCannotRead;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return ScanStatus::kCannotRead;
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    return impl_->scan({}, result);
+  }
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return ScanStatus::kCannotRead;
+  ScanStatus status =
+      impl_->scan(std::span<const uint8_t>(static_cast<const uint8_t*>(map), size), result);
+  ::munmap(map, size);
+  return status;
+}
+
+}  // namespace yarrow

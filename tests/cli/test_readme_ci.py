@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""README.md opens with exactly two commands (install+build+scan, then the tests), and .ci/run
+ends with exactly the README's test command, so the two cannot drift apart."""
+
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def commands(lines):
+    return [l.strip() for l in lines if l.strip() and not l.strip().startswith("#")]
+
+
+def main() -> int:
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```sh\n(.*?)```", readme, re.S)
+    if not block or readme.index("```sh") > readme.index("\n", readme.index("# ")) + 2:
+        print("README.md must open with a ```sh block")
+        return 1
+    cmds = commands(block.group(1).splitlines())
+    if len(cmds) != 2:
+        print(f"README.md's first block must hold exactly two commands, found {len(cmds)}")
+        return 1
+    if "apt-get install" not in cmds[0] or "yarrow scan" not in cmds[0]:
+        print("the first README command must install the dependencies and run a scan")
+        return 1
+    if "ctest" not in cmds[1]:
+        print("the second README command must run ctest")
+        return 1
+    ci = commands((ROOT / ".ci" / "run").read_text().splitlines())
+    if not ci or ci[-1] != cmds[1]:
+        print(f".ci/run must end with the README test command:\n  {cmds[1]}\nbut ends with:\n  {ci[-1] if ci else ''}")
+        return 1
+    packages = set(re.search(r"apt-get install -y (.*?) &&", cmds[0]).group(1).split())
+    ci_text = (ROOT / ".ci" / "run").read_text()
+    missing = [p for p in packages if not p.startswith("-") and p not in ci_text]
+    if missing:
+        print(f".ci/run does not install {missing}, which README.md installs")
+        return 1
+    print("README.md and .ci/run agree")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

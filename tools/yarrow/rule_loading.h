@@ -1,0 +1,32 @@
+// Turns the rule arguments and -d definitions of `yarrow scan` into compiled Rules, the way
+// yara's CLI does: `-d` values are typed like yara types them, `NAMESPACE:FILE` is split only
+// when FILE itself does not exist, `-` reads rules from stdin, compilation stops at the first
+// rule file with errors. Diagnostics are printed to `err` as `file:line:col: error: message`.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "scan_args.h"
+#include "yarrow/rules.h"
+#include "yarrow/value.h"
+
+namespace yarrow::cli {
+
+// The typed value of `-d NAME=VALUE` (yara: float if digits with one dot, integer if digits
+// (truncated to 32 bits as atoi does), boolean for exactly true/false, else string).
+Value infer_define_value(const std::string& text);
+
+struct RuleArg {
+  std::string ns;    // "default" unless given
+  std::string path;  // "-" for stdin
+};
+RuleArg split_rule_arg(const std::string& arg);
+
+// nullptr when the rules cannot be used (messages already printed to `err`).
+std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
+                                        const std::vector<std::string>& rule_args, std::FILE* err);
+
+}  // namespace yarrow::cli

@@ -1,0 +1,41 @@
+// What `yarrow scan` reports for each scanned target, following yara 4.2.3's callback logic:
+// -t/-i filters (a -i list overrides -t), -n negation, -c counting, and the -l limit, which is a
+// running total over all targets and threads, checked after every rule (matching or not), so a
+// target scanned after the limit was reached still reports its first rule, as yara does.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "output.h"
+#include "scan_args.h"
+#include "yarrow/rules.h"
+#include "yarrow/scanner.h"
+
+namespace yarrow::cli {
+
+class ScanSession {
+ public:
+  ScanSession(std::shared_ptr<const Rules> rules, const ScanArgs& args, OutputSink& sink);
+
+  // Options each thread's Scanner is created with.
+  ScanOptions scanner_options() const;
+
+  // Scans `path` with the caller's scanner and reports it to the sink. Returns true when the
+  // scan succeeded.
+  bool scan_target(Scanner& scanner, ScanResult& scratch, const std::string& path);
+
+  const std::shared_ptr<const Rules>& rules() const { return rules_; }
+
+ private:
+  std::shared_ptr<const Rules> rules_;
+  const ScanArgs& args_;
+  OutputSink& sink_;
+  std::vector<bool> passes_filters_;  // by rule index in rules_->rules(): -t / -i verdict
+  std::atomic<int64_t> total_matches_{0};
+};
+
+}  // namespace yarrow::cli
