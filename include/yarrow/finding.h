@@ -72,7 +72,7 @@ struct NetworkContext {
 };
 
 struct EventContext {
-  std::optional<std::string> log;       // channel / log name
+  std::optional<std::string> log;  // channel / log name
   std::optional<std::string> provider;
   std::optional<int64_t> event_id;
   std::optional<uint64_t> record_id;

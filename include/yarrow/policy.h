@@ -41,8 +41,7 @@ struct ExclusionInfo {
 class Policy {
  public:
   // Reads and validates a policy file. nullptr on any error; warnings may come with a policy.
-  static std::shared_ptr<const Policy> load_file(const std::string& path,
-                                                 Diagnostics& diagnostics);
+  static std::shared_ptr<const Policy> load_file(const std::string& path, Diagnostics& diagnostics);
   // Same, from text; `source_name` is used as the file name in diagnostics.
   static std::shared_ptr<const Policy> load_string(std::string_view text,
                                                    const std::string& source_name,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <unordered_map>
 
 #include "compile/compiled_rules.h"
@@ -38,6 +39,50 @@ std::string spec_message(const match::SpecDiagnostic& sd, const ast::StringDecl&
     case K::kUnboundedDot: return decl.id + " " + sd.message;
   }
   return sd.message;
+}
+
+// Whether yara treats the string as a plain literal, the only kind its fixed-offset
+// optimisation applies to: text strings (not base64), hex strings of bytes only, and regexes
+// without any operator.
+bool is_literal_string(const ast::StringDecl& decl) {
+  auto has = [&](ast::Modifier::Kind k) {
+    return std::any_of(decl.modifiers.begin(), decl.modifiers.end(),
+                       [&](const ast::Modifier& m) { return m.kind == k; });
+  };
+  switch (decl.kind) {
+    case ast::StringDecl::Kind::kText:
+      return !has(ast::Modifier::Kind::kBase64) && !has(ast::Modifier::Kind::kBase64Wide);
+    case ast::StringDecl::Kind::kHex:
+      return std::all_of(decl.value.begin(), decl.value.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) ||
+               std::isspace(static_cast<unsigned char>(c));
+      });
+    case ast::StringDecl::Kind::kRegex: {
+      const std::string& v = decl.value;
+      for (size_t i = 0; i < v.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(v[i]);
+        if (c == '\\') {
+          if (i + 1 >= v.size()) return false;
+          const unsigned char n = static_cast<unsigned char>(v[++i]);
+          if (n == 'x') {
+            i += 2;
+            continue;
+          }
+          if (std::isalnum(n) && std::string_view("ntrfa").find(static_cast<char>(n)) ==
+                                     std::string_view::npos) {
+            return false;
+          }
+          continue;
+        }
+        if (std::string_view("^$.|?*+()[]{}").find(static_cast<char>(c)) !=
+            std::string_view::npos) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -132,7 +177,10 @@ bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, 
     }
   }
   if (rule.strings.size() > options.max_strings_per_rule) {
-    error(&unit, &rule.span, "E229", "too many strings in rule", rule.name);
+    error(&unit, &rule.span, "E229",
+          "too many strings in rule \"" + rule.name + "\" (limit: " +
+              std::to_string(options.max_strings_per_rule) + ")",
+          rule.name);
     return false;
   }
   std::vector<match::StringSpec> specs;
@@ -232,7 +280,7 @@ bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, 
   }
   for (size_t i = 0; i < rule.strings.size(); ++i) {
     out->specs[first + i].single_match_ok = uses[i].single_match;
-    if (uses[i].fixed == compile::StringUse::Fixed::kAt) {
+    if (uses[i].fixed == compile::StringUse::Fixed::kAt && is_literal_string(rule.strings[i])) {
       out->strings[first + i].fixed_offset = uses[i].fixed_offset;
     }
     if (!uses[i].referenced) {

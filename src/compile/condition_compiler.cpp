@@ -628,9 +628,7 @@ uint32_t ConditionCompiler::quantity(const ast::Expr& e, uint8_t& quant) {
     case ast::Quantifier::kCount: {
       quant = static_cast<uint8_t>(detail::Quant::kCount);
       // yara takes any primary expression here without checking its type.
-      Typed q = primary(e.kids.at(0));
-      if (q.kind == Kind::kBool) fail(unit_.at(e.kids[0]).span, "E200", "syntax error");
-      return q.node;
+      return primary(e.kids.at(0)).node;
     }
     case ast::Quantifier::kPercent: {
       quant = static_cast<uint8_t>(detail::Quant::kPercent);

@@ -110,8 +110,9 @@ void Evaluator::tick() {
 
 int64_t Evaluator::truth(const Node& n, const Val& v) const {
   // yara stores every value in one 64-bit cell and tests that cell; a float is seen through
-  // its bits (so -0.0 is "true").
+  // its bits (so -0.0 is "true"), a string through its (non-null, huge) address.
   if (n.type == ValueType::kFloat) return std::bit_cast<int64_t>(v.f);
+  if (n.type == ValueType::kString) return std::numeric_limits<int64_t>::max();
   return v.i;
 }
 
@@ -333,6 +334,8 @@ Val Evaluator::eval(uint32_t id) {
     case Op::kMatches: {
       Val a = kid(0);
       if (a.undef) return a;
+      // yara never runs the regex on an empty subject: "" matches /^$/ is false.
+      if (a.s.empty()) return integer(0);
       const auto& re = rules_.regexes[n.index].regex;
       return integer(re && re->search(a.s));
     }
@@ -445,24 +448,38 @@ Val Evaluator::eval_of(const Node& n) {
 Val Evaluator::eval_for(const Node& n) {
   // yara 4.2.3 adds each body value (not just 0/1) to a counter and, when the loop ran at
   // least once, compares the quantity with it: all => iterations, none => 0 (so `none` holds
-  // whenever the loop ran), N => N.
+  // whenever the sum is not negative), N => N.
   const uint32_t q_id = rules_.kid(n, 0);
   Val q;
   if (q_id != detail::kNoNode) q = eval(q_id);
   const uint32_t body_id = n.op == Op::kForInRange ? rules_.kid(n, 3) : rules_.kid(n, 1);
   const Node& body = rules_.nodes[body_id];
+  // Every quantifier but "all" (explicit, or an undefined quantity) stops the loop as soon as
+  // the sum reaches it, so later negative bodies can't undo it.
+  std::optional<int64_t> want;
+  switch (static_cast<Quant>(n.aux)) {
+    case Quant::kAll: break;
+    case Quant::kAny: want = 1; break;
+    case Quant::kNone: want = 0; break;
+    default:
+      if (!q.undef) want = truth(rules_.nodes[q_id], q);
+      break;
+  }
   int64_t iterations = 0;
   uint64_t sum = 0;
+  bool reached = false;
   auto run_body = [&]() {
     Val b = eval(body_id);
     if (!b.undef) sum += static_cast<uint64_t>(truth(body, b));
     ++iterations;
     tick();
+    reached = want && static_cast<int64_t>(sum) >= *want;
+    return !reached;
   };
   if (n.op == Op::kForOfStrings) {
     for (uint32_t k = 0; k < n.count; ++k) {
       slots_[n.slot] = integer(rules_.set_items[n.index + k]);
-      run_body();
+      if (!run_body()) break;
     }
   } else if (n.op == Op::kForInRange) {
     Val lo = eval(rules_.kid(n, 1));
@@ -470,8 +487,7 @@ Val Evaluator::eval_for(const Node& n) {
     if (!lo.undef && !hi.undef) {
       for (int64_t i = lo.i; i <= hi.i; ++i) {
         slots_[n.slot] = integer(i);
-        run_body();
-        if (i == std::numeric_limits<int64_t>::max()) break;
+        if (!run_body() || i == std::numeric_limits<int64_t>::max()) break;
       }
     }
   } else {
@@ -479,18 +495,12 @@ Val Evaluator::eval_for(const Node& n) {
     // same as yara's evaluating them all up front.
     for (uint32_t k = 2; k < n.kid_count; ++k) {
       slots_[n.slot] = eval(rules_.kid(n, k));
-      run_body();
+      if (!run_body()) break;
     }
   }
   if (iterations == 0) return integer(0);
-  int64_t want = 0;
-  switch (static_cast<Quant>(n.aux)) {
-    case Quant::kAll: want = iterations; break;
-    case Quant::kAny: want = 1; break;
-    case Quant::kNone: want = 0; break;
-    default: want = q.undef ? iterations : truth(rules_.nodes[q_id], q); break;
-  }
-  return integer(want <= static_cast<int64_t>(sum));
+  if (reached) return integer(1);
+  return integer(want.value_or(iterations) <= static_cast<int64_t>(sum));
 }
 
 }  // namespace yarrow::eval

@@ -208,18 +208,27 @@ class Extractor {
     return false;
   }
 
-  void alternation(const std::vector<const Node*>& branches, Or& o, bool lowest) {
+  // An alternation needs atoms from every branch; a branch without atoms leaves the whole
+  // alternation without atoms (yara then looks elsewhere or scans every offset).
+  // `optional` is yara's x? quirk: x's atoms are used even though x may be absent.
+  bool alternation(const std::vector<const Node*>& branches, Or& o, bool optional) {
     Candidate all;
     int q = kMaxAtomQuality;
     for (const Node* b : branches) {
       Or sub;
       process(*b, sub);
       Candidate c = choose(sub);
+      if (c.leaves.empty()) {
+        if (optional) continue;
+        return false;
+      }
       q = std::min(q, c.quality);
       for (auto& l : c.leaves) all.leaves.push_back(std::move(l));
     }
-    all.quality = lowest ? kMinAtomQuality : q;
+    if (all.leaves.empty()) return false;
+    all.quality = optional ? kMinAtomQuality : q;
     o.cands.push_back(std::move(all));
+    return true;
   }
 
   // Ends the current run of literal bytes: its best window of up to 4 bytes becomes a leaf.

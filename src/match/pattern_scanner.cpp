@@ -18,6 +18,7 @@ struct PieceMatch {
 struct PatternScanner::Impl {
   explicit Impl(const PatternSet& s) : set(s.impl()) {
     if (set.db != nullptr) hs_alloc_scratch(set.db, &scratch);
+    if (set.lit_db != nullptr) hs_alloc_scratch(set.lit_db, &scratch);
     matches.resize(set.specs.size());
     disabled.assign(set.specs.size(), false);
     unconfirmed.resize(set.piece_slots);
@@ -34,6 +35,11 @@ struct PatternScanner::Impl {
   std::vector<size_t> overflowed;
   regex::VmScratch vm;
   std::vector<int> lengths;
+  struct Hit {
+    uint64_t end;
+    uint32_t literal;
+  };
+  std::vector<Hit> hits;  // reused across blocks
 
   // Per-block state.
   std::span<const uint8_t> data;
@@ -224,23 +230,38 @@ ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t 
   s.base = base;
   s.limits = limits;
   s.too_many = false;
-  if (s.set.db != nullptr && !block.empty()) {
-    auto cb = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
-                 void* ctx) -> int {
-      auto* self = static_cast<Impl*>(ctx);
-      self->on_literal(self->set.literals[id], static_cast<size_t>(to));
-      return 0;
-    };
-    hs_error_t rc = hs_scan(s.set.db, reinterpret_cast<const char*>(block.data()),
+  // Hits are buffered and replayed in yara's order: by end offset, longer atoms first, and the
+  // strings without atoms (yara's zero-length atom) last at each offset. The order matters for
+  // chained hex strings and for which match wins when two land on the same offset.
+  s.hits.clear();
+  auto cb = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
+               void* ctx) -> int {
+    static_cast<Impl*>(ctx)->hits.push_back(Impl::Hit{to, id});
+    return 0;
+  };
+  for (hs_database_t* db : {s.set.lit_db, s.set.db}) {
+    if (db == nullptr || block.empty()) continue;
+    hs_error_t rc = hs_scan(db, reinterpret_cast<const char*>(block.data()),
                             static_cast<unsigned>(block.size()), 0, s.scratch, cb, &s);
     if (rc != HS_SUCCESS) return ScanOutcome::kError;
   }
-  for (uint32_t vi : s.set.atomless) {
-    const Verifier& v = s.set.verifiers[vi];
-    for (size_t off = 0; off < block.size(); ++off) {
-      if (s.disabled[v.spec]) break;
-      if (!v.first_bytes.test(block[off])) continue;
-      s.verify(v, off, 0, -1);
+  const auto& lits = s.set.literals;
+  std::stable_sort(s.hits.begin(), s.hits.end(), [&](const Impl::Hit& a, const Impl::Hit& b) {
+    if (a.end != b.end) return a.end < b.end;
+    return lits[a.literal].length > lits[b.literal].length;
+  });
+  size_t h = 0;
+  const auto& atomless = s.set.atomless;
+  for (size_t pos = 0; pos <= block.size(); ++pos) {
+    while (h < s.hits.size() && s.hits[h].end == pos) {
+      s.on_literal(lits[s.hits[h].literal], pos);
+      ++h;
+    }
+    if (pos == block.size()) break;
+    for (uint32_t vi : atomless) {
+      const Verifier& v = s.set.verifiers[vi];
+      if (s.disabled[v.spec] || !v.first_bytes.test(block[pos])) continue;
+      s.verify(v, pos, 0, -1);
     }
   }
   return s.too_many ? ScanOutcome::kTooManyMatches : ScanOutcome::kOk;

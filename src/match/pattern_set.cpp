@@ -264,6 +264,18 @@ void add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
       impl.literals.push_back(lit);
       impl.literal_patterns.push_back(atom_pattern(leaf.positions, lit.wide));
       impl.literal_caseless.push_back(false);
+      std::string raw;
+      for (const auto& set : leaf.positions) {
+        if (set.count() != 1) {
+          raw.clear();
+          break;
+        }
+        size_t b = 0;
+        while (!set.test(b)) ++b;
+        raw.push_back(static_cast<char>(b));
+        if (lit.wide) raw.push_back('\0');
+      }
+      impl.literal_raw.push_back(raw.empty() || raw[0] == '\0' ? std::string() : raw);
     }
   }
   impl.verifiers.push_back(std::move(v));
@@ -351,6 +363,7 @@ std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> 
         impl->literals.push_back(lit);
         impl->literal_patterns.push_back(literal_pattern(v.bytes));
         impl->literal_caseless.push_back(v.caseless);
+        impl->literal_raw.push_back(v.bytes[0] == '\0' ? std::string() : v.bytes);
       }
       impl->piece_slots += 1;
       impl->specs.push_back(std::move(info));
@@ -388,20 +401,34 @@ std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> 
   if (failed) return nullptr;
 
   if (!impl->literals.empty()) {
-    // Vectorscan's pure-literal API mishandles literals that start with a NUL byte, so the
-    // literals go through the regex API, fully escaped (it still recognises them as literals).
-    const auto& patterns = impl->literal_patterns;
-    std::vector<const char*> exprs;
-    std::vector<unsigned> flags, ids;
+    std::vector<const char*> rx_exprs, lit_exprs;
+    std::vector<unsigned> rx_flags, rx_ids, lit_flags, lit_ids;
+    std::vector<size_t> lit_lens;
     for (size_t i = 0; i < impl->literals.size(); ++i) {
-      exprs.push_back(patterns[i].c_str());
-      flags.push_back(impl->literal_caseless[i] ? HS_FLAG_CASELESS : 0);
-      ids.push_back(static_cast<unsigned>(i));
+      const unsigned flag = impl->literal_caseless[i] ? HS_FLAG_CASELESS : 0;
+      const std::string& raw = impl->literal_raw[i];
+      if (!raw.empty()) {
+        lit_exprs.push_back(raw.data());
+        lit_lens.push_back(raw.size());
+        lit_flags.push_back(flag);
+        lit_ids.push_back(static_cast<unsigned>(i));
+      } else {
+        rx_exprs.push_back(impl->literal_patterns[i].c_str());
+        rx_flags.push_back(flag);
+        rx_ids.push_back(static_cast<unsigned>(i));
+      }
     }
     hs_compile_error_t* err = nullptr;
-    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),
-                         static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &impl->db,
-                         &err) != HS_SUCCESS) {
+    hs_error_t rc = HS_SUCCESS;
+    if (!rx_exprs.empty())
+      rc = hs_compile_multi(rx_exprs.data(), rx_flags.data(), rx_ids.data(),
+                            static_cast<unsigned>(rx_exprs.size()), HS_MODE_BLOCK, nullptr,
+                            &impl->db, &err);
+    if (rc == HS_SUCCESS && !lit_exprs.empty())
+      rc = hs_compile_lit_multi(lit_exprs.data(), lit_flags.data(), lit_ids.data(),
+                                lit_lens.data(), static_cast<unsigned>(lit_exprs.size()),
+                                HS_MODE_BLOCK, nullptr, &impl->lit_db, &err);
+    if (rc != HS_SUCCESS) {
       SpecDiagnostic d;
       d.message = std::string("internal error building the pattern database: ") +
                   (err != nullptr ? err->message : "unknown");
@@ -414,6 +441,8 @@ std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> 
   impl->literal_patterns.clear();
   impl->literal_patterns.shrink_to_fit();
   impl->literal_caseless.clear();
+  impl->literal_raw.clear();
+  impl->literal_raw.shrink_to_fit();
   return std::unique_ptr<const PatternSet>(new PatternSet(std::move(impl)));
 }
 

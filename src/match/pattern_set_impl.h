@@ -65,13 +65,19 @@ struct PatternSet::Impl {
   std::vector<Literal> literals;
   std::vector<std::string> literal_patterns;  // build time only (Vectorscan expressions)
   std::vector<bool> literal_caseless;         // build time only
+  std::vector<std::string> literal_raw;       // build time only; empty: needs the regex API
   std::vector<Verifier> verifiers;
   std::vector<uint32_t> atomless;  // verifiers tried at every offset
   uint32_t piece_slots = 0;
+  // Two databases: plain literals compile much faster through Vectorscan's literal API, the
+  // rest (atoms with classes or wildcards, literals starting with NUL, which the literal API
+  // mishandles) go through the regex API. Literal ids are global indices into `literals`.
   hs_database_t* db = nullptr;
+  hs_database_t* lit_db = nullptr;
 
   ~Impl() {
     if (db != nullptr) hs_free_database(db);
+    if (lit_db != nullptr) hs_free_database(lit_db);
   }
 };
 

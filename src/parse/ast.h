@@ -147,6 +147,9 @@ struct Modifier {
   Span span;
   // xor: `xor` alone => 0..255; `xor(n)` => n..n; `xor(a-b)` => a..b. Values as written (the
   // compiler checks ranges, so out-of-range literals are kept as int64).
+  // (The parser already rejects, as yara's parser does, xor(n > 255), xor(a-b) with a > b or
+  // b > 255, alphabets whose length is not 64, duplicated modifiers and the forbidden
+  // combinations: see docs/diagnostics.md E112-E119.)
   int64_t xor_min = 0;
   int64_t xor_max = 255;
   // base64 / base64wide: custom alphabet, unescaped, when given as base64("...").

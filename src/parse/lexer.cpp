@@ -264,7 +264,7 @@ Token Lexer::lex_number(size_t begin) {
                 begin);
   };
   constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  if (text_[begin] == '0' && begin + 2 < n + 0 && begin + 1 < n &&
+  if (text_[begin] == '0' && begin + 1 < n &&
       (text_[begin + 1] == 'x' || text_[begin + 1] == 'o')) {
     const bool hex = text_[begin + 1] == 'x';
     size_t p = begin + 2;

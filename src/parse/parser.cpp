@@ -108,6 +108,7 @@ void Parser::parse_rule() {
   rule.name = name.text;
   rule.name_span = name.span;
   rule_name_ = name.text;
+  stream_.set_rule(rule_name_);
   if (accept(Tok::kColon)) {
     do {
       const Token tag = expect(Tok::kIdentifier, "identifier");
@@ -125,6 +126,7 @@ void Parser::parse_rule() {
   rule.span = join(start, close.span);
   unit_.rules.push_back(std::move(rule));
   rule_name_.clear();
+  stream_.set_rule({});
 }
 
 void Parser::parse_meta(ast::Rule& rule) {
@@ -195,6 +197,8 @@ void Parser::parse_strings(ast::Rule& rule) {
     if (decl.kind == ast::StringDecl::Kind::kText && decl.value.empty()) {
       fail(decl.span, "E119", "empty string \"" + decl.id + "\"");
     }
+    // yara checks combinations after the emptiness of the string.
+    if (decl.kind == ast::StringDecl::Kind::kText) check_modifier_combination(decl);
     rule.strings.push_back(std::move(decl));
   } while (at(Tok::kStringId));
 }
@@ -261,9 +265,7 @@ void Parser::parse_text_modifiers(ast::StringDecl& decl) {
           m.alphabet = alphabet.text;
         }
         break;
-      default:
-        check_modifier_combination(decl);
-        return;
+      default: return;
     }
     add_modifier(decl, m);
   }

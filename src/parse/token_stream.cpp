@@ -65,7 +65,7 @@ Token TokenStream::next() {
     Token token = top.lexer->next();
     if (token.kind == Tok::kError) {
       const LexError& e = top.lexer->error();
-      report({top.file, e.offset, e.offset}, e.code, e.message);
+      report({top.file, e.offset, e.offset}, e.code, e.message, rule_);
       stack_.clear();
       return token;
     }

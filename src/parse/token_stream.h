@@ -21,6 +21,9 @@ class TokenStream {
   // The next token; Tok::kError after an error whose diagnostic is already in `diags`.
   Token next();
 
+  // The rule being parsed, named by lexical diagnostics (empty between rules).
+  void set_rule(std::string name) { rule_ = std::move(name); }
+
   // Adds a diagnostic located at `span`.
   void report(const ast::Span& span, const std::string& code, const std::string& message,
               const std::string& rule = {});
@@ -37,6 +40,7 @@ class TokenStream {
   Diagnostics& diags_;
   const ParseOptions& options_;
   std::vector<Frame> stack_;
+  std::string rule_;
 };
 
 // Canonical form of a path for comparing files (falls back to the path itself).

@@ -135,7 +135,8 @@ Condition make_source_condition(uint8_t kinds_mask) {
 Condition make_integrity_condition(uint8_t levels_mask) {
   return {"process.integrity", [levels_mask](const FindingView& v) {
             const auto& p = v.finding.process;
-            return p && p->integrity && ((levels_mask >> static_cast<unsigned>(*p->integrity)) & 1u);
+            return p && p->integrity &&
+                   ((levels_mask >> static_cast<unsigned>(*p->integrity)) & 1u);
           }};
 }
 

@@ -3,593 +3,12 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
+#include <tuple>
 
-#include <toml++/toml.h>
-
-#include "policy/conditions.h"
-#include "policy/time_spec.h"
+#include "policy/loader_context.h"
 
 namespace yarrow::policy {
 namespace {
-
-struct Item {
-  std::string text;
-  toml::source_region at;
-};
-
-class Loader;
-using Handler = void (*)(Loader&, const toml::node&, const std::string&,
-                         std::vector<Condition>&);
-
-class Loader {
- public:
-  Loader(std::string file, Diagnostics& diagnostics)
-      : file_(std::move(file)), diagnostics_(diagnostics) {}
-
-  std::unique_ptr<Policy::Impl> load(std::string_view text);
-
-  void error(const toml::source_region& at, std::string message) {
-    add(Severity::kError, at, std::move(message));
-  }
-  void warning(const toml::source_region& at, std::string message) {
-    add(Severity::kWarning, at, std::move(message));
-  }
-
-  // A string or an array of strings; nullopt (after reporting) on anything else or when empty.
-  std::optional<std::vector<Item>> strings(const toml::node& node, const std::string& key) {
-    std::vector<Item> items;
-    if (const auto* s = node.as_string()) {
-      items.push_back({s->get(), node.source()});
-      return items;
-    }
-    const auto* array = node.as_array();
-    if (!array) {
-      error(node.source(), "'" + key + "' must be a string or an array of strings, not " +
-                               type_name(node));
-      return std::nullopt;
-    }
-    bool ok = true;
-    for (const toml::node& element : *array) {
-      if (const auto* s = element.as_string()) {
-        items.push_back({s->get(), element.source()});
-      } else {
-        error(element.source(), "'" + key + "' must contain only strings, found " +
-                                    type_name(element));
-        ok = false;
-      }
-    }
-    if (ok && items.empty()) {
-      error(node.source(), "'" + key + "' is an empty list: the condition could never hold");
-      return std::nullopt;
-    }
-    if (!ok) return std::nullopt;
-    return items;
-  }
-
-  std::optional<std::vector<Glob>> text_globs(const toml::node& node, const std::string& key) {
-    auto items = strings(node, key);
-    if (!items) return std::nullopt;
-    std::vector<Glob> globs;
-    bool ok = true;
-    for (const Item& item : *items) {
-      std::string reason;
-      if (auto g = Glob::compile(item.text, GlobMode::kText, reason)) {
-        globs.push_back(std::move(*g));
-      } else {
-        error(item.at, "bad glob in '" + key + "': " + reason);
-        ok = false;
-      }
-    }
-    if (!ok) return std::nullopt;
-    return globs;
-  }
-
-  std::optional<std::vector<UserPattern>> users(const toml::node& node, const std::string& key) {
-    auto items = strings(node, key);
-    if (!items) return std::nullopt;
-    std::vector<UserPattern> out;
-    bool ok = true;
-    for (const Item& item : *items) {
-      if (!item.text.empty() && item.text[0] == '@') {
-        auto group = groups_.find(item.text.substr(1));
-        if (group == groups_.end()) {
-          error(item.at, "unknown user group '" + item.text.substr(1) + "' in '" + key +
-                             "' (define it under [groups])");
-          ok = false;
-        } else {
-          out.insert(out.end(), group->second.begin(), group->second.end());
-        }
-        continue;
-      }
-      if (auto u = user_pattern(item, key)) {
-        out.push_back(std::move(*u));
-      } else {
-        ok = false;
-      }
-    }
-    if (!ok) return std::nullopt;
-    return out;
-  }
-
-  std::optional<UserPattern> user_pattern(const Item& item, const std::string& key) {
-    std::string reason;
-    auto g = Glob::compile(item.text, GlobMode::kText, reason);
-    if (!g) {
-      error(item.at, "bad user pattern in '" + key + "': " + reason);
-      return std::nullopt;
-    }
-    return UserPattern{std::move(*g), item.text.find('\\') != std::string::npos};
-  }
-
-  // Visits every key of `table`, dispatching to `handlers`; unknown keys are errors.
-  void dispatch(const toml::table& table, const std::string& prefix,
-                const std::map<std::string, Handler>& handlers, std::vector<Condition>& out) {
-    for (auto&& [k, value] : table) {
-      const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-      auto h = handlers.find(std::string(k.str()));
-      if (h == handlers.end()) {
-        std::string expected;
-        for (const auto& [name, _] : handlers) expected += (expected.empty() ? "" : ", ") + name;
-        error(k.source(), "unknown key '" + key + "' (expected one of: " + expected + ")");
-        continue;
-      }
-      h->second(*this, value, key, out);
-    }
-  }
-
-  static std::string type_name(const toml::node& node) {
-    switch (node.type()) {
-      case toml::node_type::table: return "a table";
-      case toml::node_type::array: return "an array";
-      case toml::node_type::string: return "a string";
-      case toml::node_type::integer: return "an integer";
-      case toml::node_type::floating_point: return "a float";
-      case toml::node_type::boolean: return "a boolean";
-      case toml::node_type::date: return "a date";
-      case toml::node_type::time: return "a time";
-      case toml::node_type::date_time: return "a date-time";
-      default: return "nothing";
-    }
-  }
-
- private:
-  void add(Severity severity, const toml::source_region& at, std::string message) {
-    Diagnostic d;
-    d.severity = severity;
-    d.message = std::move(message);
-    d.file = file_;
-    d.line = static_cast<uint32_t>(at.begin.line);
-    d.column = static_cast<uint32_t>(at.begin.column);
-    found_.push_back(std::move(d));
-    if (severity == Severity::kError) ++errors_;
-  }
-
-  void load_groups(const toml::node& node);
-  void load_exclusion(const toml::node& node, Policy::Impl& impl,
-                      std::map<std::string, uint32_t>& ids);
-
-  std::string file_;
-  Diagnostics& diagnostics_;
-  Diagnostics found_;
-  size_t errors_ = 0;
-  std::map<std::string, std::vector<UserPattern>> groups_;
-};
-
-// ---- handlers: one per condition key --------------------------------------------------------
-
-const toml::table* as_table(Loader& l, const toml::node& node, const std::string& key) {
-  const auto* t = node.as_table();
-  if (!t) l.error(node.source(), "'" + key + "' must be a table, not " + Loader::type_name(node));
-  return t;
-}
-
-template <TextField F, CaseRule R>
-void glob_handler(Loader& l, const toml::node& n, const std::string& key,
-                  std::vector<Condition>& out) {
-  if (auto globs = l.text_globs(n, key)) out.push_back(make_glob_condition(key, F, std::move(*globs), R));
-}
-
-template <TextField F>
-void user_handler(Loader& l, const toml::node& n, const std::string& key,
-                  std::vector<Condition>& out) {
-  if (auto u = l.users(n, key)) out.push_back(make_user_condition(key, F, std::move(*u)));
-}
-
-template <TextField F>
-void contains_handler(Loader& l, const toml::node& n, const std::string& key,
-                      std::vector<Condition>& out) {
-  auto items = l.strings(n, key);
-  if (!items) return;
-  std::vector<std::string> needles;
-  for (Item& item : *items) {
-    if (item.text.empty()) {
-      l.error(item.at, "empty string in '" + key + "' would match everything");
-      return;
-    }
-    needles.push_back(std::move(item.text));
-  }
-  out.push_back(make_contains_condition(key, F, std::move(needles)));
-}
-
-template <PathField F>
-void path_handler(Loader& l, const toml::node& n, const std::string& key,
-                  std::vector<Condition>& out) {
-  auto items = l.strings(n, key);
-  if (!items) return;
-  std::vector<PathGlob> globs;
-  bool ok = true;
-  for (const Item& item : *items) {
-    std::string reason;
-    auto normalized = normalize_path_pattern(item.text, reason);
-    std::optional<Glob> glob;
-    if (normalized) glob = Glob::compile(normalized->text, GlobMode::kPath, reason);
-    if (!glob) {
-      if (normalized) {  // the glob error quotes the normalised form; quote what was written
-        l.error(item.at, "bad path glob \"" + item.text + "\" in '" + key +
-                             "': " + reason.substr(0, reason.rfind(" in \"")));
-      } else {
-        l.error(item.at, "bad path glob in '" + key + "': " + reason);
-      }
-      ok = false;
-      continue;
-    }
-    globs.push_back({normalized->form, std::move(*glob)});
-  }
-  if (ok) out.push_back(make_path_glob_condition(key, F, std::move(globs)));
-}
-
-template <PathField F>
-void prefix_handler(Loader& l, const toml::node& n, const std::string& key,
-                    std::vector<Condition>& out) {
-  auto items = l.strings(n, key);
-  if (!items) return;
-  std::vector<NormalizedPath> prefixes;
-  bool ok = true;
-  for (const Item& item : *items) {
-    std::string reason;
-    if (item.text.find_first_of("*?[") != std::string::npos) {
-      l.error(item.at, "'" + key + "' takes literal directories; use the glob key for \"" +
-                           item.text + "\"");
-      ok = false;
-      continue;
-    }
-    auto normalized = normalize_path_pattern(item.text, reason);
-    if (!normalized) {
-      l.error(item.at, "bad path in '" + key + "': " + reason);
-      ok = false;
-      continue;
-    }
-    prefixes.push_back(std::move(*normalized));
-  }
-  if (ok) out.push_back(make_path_prefix_condition(key, F, std::move(prefixes)));
-}
-
-// Field selectors.
-std::optional<std::string_view> rule_name(const FindingView& v) { return v.finding.rule; }
-std::optional<std::string_view> rule_ns(const FindingView& v) { return v.finding.rule_namespace; }
-std::optional<std::string_view> host_name(const FindingView& v) {
-  if (!v.finding.host) return std::nullopt;
-  return *v.finding.host;
-}
-template <auto Member>
-std::optional<std::string_view> process_field(const FindingView& v) {
-  if (!v.finding.process) return std::nullopt;
-  const std::optional<std::string>& value = (*v.finding.process).*Member;
-  if (!value) return std::nullopt;
-  return *value;
-}
-std::optional<std::string_view> file_owner(const FindingView& v) {
-  if (!v.finding.file || !v.finding.file->owner) return std::nullopt;
-  return *v.finding.file->owner;
-}
-const std::optional<NormalizedPath>& file_path(const FindingView& v) { return v.file_path; }
-const std::optional<NormalizedPath>& process_path(const FindingView& v) { return v.process_path; }
-const std::optional<NormalizedPath>& parent_path(const FindingView& v) { return v.parent_path; }
-
-constexpr TextField kProcessName = &process_field<&ProcessContext::name>;
-constexpr TextField kCommandLine = &process_field<&ProcessContext::command_line>;
-constexpr TextField kProcessUser = &process_field<&ProcessContext::user>;
-constexpr TextField kParentName = &process_field<&ProcessContext::parent_name>;
-
-void tags_handler(Loader& l, const toml::node& n, const std::string& key,
-                  std::vector<Condition>& out) {
-  if (auto g = l.text_globs(n, key)) out.push_back(make_tags_condition(std::move(*g)));
-}
-void strings_only_handler(Loader& l, const toml::node& n, const std::string& key,
-                          std::vector<Condition>& out) {
-  if (auto g = l.text_globs(n, key)) out.push_back(make_strings_only_condition(std::move(*g)));
-}
-void strings_absent_handler(Loader& l, const toml::node& n, const std::string& key,
-                            std::vector<Condition>& out) {
-  if (auto g = l.text_globs(n, key)) out.push_back(make_strings_absent_condition(std::move(*g)));
-}
-
-// Names listed in `names` map to bit positions; reports unknown ones.
-std::optional<uint8_t> name_mask(Loader& l, const toml::node& n, const std::string& key,
-                                 std::initializer_list<std::string_view> names) {
-  auto items = l.strings(n, key);
-  if (!items) return std::nullopt;
-  uint8_t mask = 0;
-  bool ok = true;
-  for (const Item& item : *items) {
-    size_t bit = 0;
-    bool found = false;
-    for (std::string_view name : names) {
-      if (ascii_lower(item.text) == name) {
-        mask |= static_cast<uint8_t>(1u << bit);
-        found = true;
-      }
-      ++bit;
-    }
-    if (!found) {
-      std::string expected;
-      for (std::string_view name : names) expected += (expected.empty() ? "" : ", ") + std::string(name);
-      l.error(item.at, "unknown value \"" + item.text + "\" in '" + key + "' (expected one of: " +
-                           expected + ")");
-      ok = false;
-    }
-  }
-  if (!ok) return std::nullopt;
-  return mask;
-}
-
-void source_handler(Loader& l, const toml::node& n, const std::string& key,
-                    std::vector<Condition>& out) {
-  if (auto m = name_mask(l, n, key, {"file", "process", "event"}))
-    out.push_back(make_source_condition(*m));
-}
-void integrity_handler(Loader& l, const toml::node& n, const std::string& key,
-                       std::vector<Condition>& out) {
-  if (auto m = name_mask(l, n, key, {"untrusted", "low", "medium", "high", "system"}))
-    out.push_back(make_integrity_condition(*m));
-}
-void elevated_handler(Loader& l, const toml::node& n, const std::string& key,
-                      std::vector<Condition>& out) {
-  if (const auto* b = n.as_boolean()) {
-    out.push_back(make_elevated_condition(b->get()));
-  } else {
-    l.error(n.source(), "'" + key + "' must be a boolean, not " + Loader::type_name(n));
-  }
-}
-
-template <bool Subject>
-void signer_handler(Loader& l, const toml::node& n, const std::string& key,
-                    std::vector<Condition>& out) {
-  if (auto g = l.text_globs(n, key)) out.push_back(make_signer_condition(key, Subject, std::move(*g)));
-}
-
-template <bool Referrer>
-void url_handler(Loader& l, const toml::node& n, const std::string& key,
-                 std::vector<Condition>& out) {
-  auto items = l.strings(n, key);
-  if (!items) return;
-  std::vector<Glob> globs;
-  bool ok = true;
-  for (const Item& item : *items) {
-    const ParsedUrl url = parse_url(item.text);
-    std::string reason;
-    std::optional<Glob> g;
-    if (url.host.empty()) {
-      reason = "\"" + item.text + "\" is not an absolute URL (scheme://host/...)";
-    } else {
-      g = Glob::compile(url.normalized, GlobMode::kPath, reason);
-    }
-    if (!g) {
-      l.error(item.at, "bad URL glob in '" + key + "': " + reason);
-      ok = false;
-      continue;
-    }
-    globs.push_back(std::move(*g));
-  }
-  if (ok) out.push_back(make_url_condition(key, Referrer, std::move(globs)));
-}
-
-void domain_handler(Loader& l, const toml::node& n, const std::string& key,
-                    std::vector<Condition>& out) {
-  auto items = l.strings(n, key);
-  if (!items) return;
-  std::vector<std::string> domains;
-  bool ok = true;
-  for (const Item& item : *items) {
-    std::string reason;
-    if (!valid_domain_pattern(item.text, reason)) {
-      l.error(item.at, "bad domain in '" + key + "': " + reason);
-      ok = false;
-      continue;
-    }
-    domains.push_back(normalize_domain(item.text));
-  }
-  if (ok) out.push_back(make_domain_condition(std::move(domains)));
-}
-
-void port_handler(Loader& l, const toml::node& n, const std::string& key,
-                  std::vector<Condition>& out) {
-  std::vector<const toml::node*> elements;
-  if (const auto* a = n.as_array()) {
-    for (const toml::node& e : *a) elements.push_back(&e);
-  } else {
-    elements.push_back(&n);
-  }
-  if (elements.empty()) {
-    l.error(n.source(), "'" + key + "' is an empty list: the condition could never hold");
-    return;
-  }
-  std::vector<std::pair<uint16_t, uint16_t>> ranges;
-  bool ok = true;
-  for (const toml::node* e : elements) {
-    std::string reason;
-    std::optional<std::pair<uint16_t, uint16_t>> range;
-    if (const auto* i = e->as_integer()) {
-      range = parse_port(i->get(), reason);
-    } else if (const auto* s = e->as_string()) {
-      range = parse_port_range(s->get(), reason);
-    } else {
-      reason = "expected a port number or a \"low-high\" string, not " + Loader::type_name(*e);
-    }
-    if (!range) {
-      l.error(e->source(), "bad port in '" + key + "': " + reason);
-      ok = false;
-      continue;
-    }
-    ranges.push_back(*range);
-  }
-  if (ok) out.push_back(make_port_condition(std::move(ranges)));
-}
-
-void protocol_handler(Loader& l, const toml::node& n, const std::string& key,
-                      std::vector<Condition>& out) {
-  auto items = l.strings(n, key);
-  if (!items) return;
-  std::vector<std::string> protocols;
-  bool ok = true;
-  for (const Item& item : *items) {
-    const std::string p = ascii_lower(item.text);
-    const bool valid = !p.empty() && std::all_of(p.begin(), p.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-    });
-    if (!valid) {
-      l.error(item.at, "bad protocol \"" + item.text + "\" in '" + key +
-                           "' (a name such as tls, ssh, tcp; no wildcards)");
-      ok = false;
-      continue;
-    }
-    protocols.push_back(p);
-  }
-  if (ok) out.push_back(make_protocol_condition(std::move(protocols)));
-}
-
-void time_handler(Loader& l, const toml::node& n, const std::string& key,
-                  std::vector<Condition>& out) {
-  const toml::table* t = as_table(l, n, key);
-  if (!t) return;
-  TimeWindow window;
-  bool ok = true;
-  bool has_zone = false;
-  bool has_days_or_hours = false;
-  for (auto&& [k, value] : *t) {
-    const std::string sub = key + "." + std::string(k.str());
-    if (k.str() == "zone") {
-      has_zone = true;
-      const auto* s = value.as_string();
-      std::string reason;
-      if (!s) {
-        l.error(value.source(), "'" + sub + "' must be a string, not " + Loader::type_name(value));
-        ok = false;
-      } else if (!parse_zone(s->get(), window, reason)) {
-        l.error(value.source(), "bad time zone in '" + sub + "': " + reason);
-        ok = false;
-      }
-    } else if (k.str() == "days") {
-      has_days_or_hours = true;
-      auto items = l.strings(value, sub);
-      if (!items) {
-        ok = false;
-        continue;
-      }
-      window.days = 0;
-      for (const Item& item : *items) {
-        std::string reason;
-        auto mask = parse_days(item.text, reason);
-        if (!mask) {
-          l.error(item.at, "bad day in '" + sub + "': " + reason);
-          ok = false;
-        } else {
-          window.days |= *mask;
-        }
-      }
-    } else if (k.str() == "hours") {
-      has_days_or_hours = true;
-      auto items = l.strings(value, sub);
-      if (!items) {
-        ok = false;
-        continue;
-      }
-      for (const Item& item : *items) {
-        std::string reason;
-        auto range = parse_hours(item.text, reason);
-        if (!range) {
-          l.error(item.at, "bad time range in '" + sub + "': " + reason);
-          ok = false;
-        } else {
-          window.ranges.push_back(*range);
-        }
-      }
-    } else {
-      l.error(k.source(), "unknown key '" + sub + "' (expected one of: days, hours, zone)");
-      ok = false;
-    }
-  }
-  if (!has_zone) {
-    l.error(n.source(), "'" + key + "' needs an explicit 'zone' (\"UTC\", \"+02:00\" or \"local\")");
-    ok = false;
-  }
-  if (!has_days_or_hours) {
-    l.error(n.source(), "'" + key + "' needs 'days' or 'hours'");
-    ok = false;
-  }
-  if (ok) out.push_back(make_time_condition(std::move(window)));
-}
-
-template <const std::map<std::string, Handler>* Table>
-void table_handler(Loader& l, const toml::node& n, const std::string& key,
-                   std::vector<Condition>& out) {
-  if (const toml::table* t = as_table(l, n, key)) l.dispatch(*t, key, *Table, out);
-}
-
-const std::map<std::string, Handler> kRuleKeys = {
-    {"name", &glob_handler<&rule_name, CaseRule::kSensitive>},
-    {"namespace", &glob_handler<&rule_ns, CaseRule::kSensitive>},
-    {"tags", &tags_handler},
-    {"strings_only", &strings_only_handler},
-    {"strings_absent", &strings_absent_handler},
-};
-const std::map<std::string, Handler> kFileKeys = {
-    {"path", &path_handler<&file_path>},
-    {"path_prefix", &prefix_handler<&file_path>},
-    {"owner", &user_handler<&file_owner>},
-};
-const std::map<std::string, Handler> kProcessKeys = {
-    {"name", &glob_handler<kProcessName, CaseRule::kPlatform>},
-    {"path", &path_handler<&process_path>},
-    {"path_prefix", &prefix_handler<&process_path>},
-    {"command_line", &glob_handler<kCommandLine, CaseRule::kPlatform>},
-    {"command_line_contains", &contains_handler<kCommandLine>},
-    {"user", &user_handler<kProcessUser>},
-    {"integrity", &integrity_handler},
-    {"elevated", &elevated_handler},
-};
-const std::map<std::string, Handler> kParentKeys = {
-    {"name", &glob_handler<kParentName, CaseRule::kPlatform>},
-    {"path", &path_handler<&parent_path>},
-    {"path_prefix", &prefix_handler<&parent_path>},
-};
-const std::map<std::string, Handler> kSignerKeys = {
-    {"subject", &signer_handler<true>},
-    {"issuer", &signer_handler<false>},
-};
-const std::map<std::string, Handler> kDownloadKeys = {
-    {"url", &url_handler<false>},
-    {"domain", &domain_handler},
-    {"referrer", &url_handler<true>},
-};
-const std::map<std::string, Handler> kNetworkKeys = {
-    {"remote_port", &port_handler},
-    {"protocol", &protocol_handler},
-};
-// Keys of an exclusion that are conditions (id and reason are handled apart).
-const std::map<std::string, Handler> kConditionKeys = {
-    {"rule", &table_handler<&kRuleKeys>},
-    {"source", &source_handler},
-    {"host", &glob_handler<&host_name, CaseRule::kInsensitive>},
-    {"file", &table_handler<&kFileKeys>},
-    {"process", &table_handler<&kProcessKeys>},
-    {"parent", &table_handler<&kParentKeys>},
-    {"signer", &table_handler<&kSignerKeys>},
-    {"time", &time_handler},
-    {"download", &table_handler<&kDownloadKeys>},
-    {"network", &table_handler<&kNetworkKeys>},
-};
 
 bool valid_name(std::string_view s) {
   if (s.empty()) return false;
@@ -600,6 +19,8 @@ bool valid_name(std::string_view s) {
   }
   return true;
 }
+
+}  // namespace
 
 void Loader::load_groups(const toml::node& node) {
   const toml::table* t = node.as_table();
@@ -615,7 +36,10 @@ void Loader::load_groups(const toml::node& node) {
       continue;
     }
     auto items = strings(value, key);
-    if (!items) continue;
+    if (!items) {
+      groups_[name];  // known, so that uses of it do not add "unknown group" errors
+      continue;
+    }
     std::vector<UserPattern> members;
     for (const Item& item : *items) {
       if (!item.text.empty() && item.text[0] == '@') {
@@ -632,7 +56,8 @@ void Loader::load_exclusion(const toml::node& node, Policy::Impl& impl,
                             std::map<std::string, uint32_t>& ids) {
   const toml::table* t = node.as_table();
   if (!t) {
-    error(node.source(), "each 'exclusion' must be a table ([[exclusion]]), not " + type_name(node));
+    error(node.source(),
+          "each 'exclusion' must be a table ([[exclusion]]), not " + type_name(node));
     return;
   }
   const size_t errors_before = errors_;
@@ -653,11 +78,13 @@ void Loader::load_exclusion(const toml::node& node, Policy::Impl& impl,
         has_id = true;
         exclusion.info.id = s->get();
         if (!valid_name(exclusion.info.id)) {
-          error(value.source(), "bad exclusion id \"" + exclusion.info.id +
-                                    "\" (letters, digits, '_', '-', '.'; starting with a letter or digit)");
+          error(value.source(),
+                "bad exclusion id \"" + exclusion.info.id +
+                    "\" (letters, digits, '_', '-', '.'; starting with a letter or digit)");
         } else if (auto [it, fresh] = ids.emplace(exclusion.info.id, exclusion.info.line); !fresh) {
           error(value.source(), "duplicate exclusion id \"" + exclusion.info.id +
-                                    "\" (first defined at line " + std::to_string(it->second) + ")");
+                                    "\" (first defined at line " + std::to_string(it->second) +
+                                    ")");
         }
       } else {
         has_reason = true;
@@ -667,11 +94,12 @@ void Loader::load_exclusion(const toml::node& node, Policy::Impl& impl,
       }
       continue;
     }
-    auto h = kConditionKeys.find(key);
-    if (h == kConditionKeys.end()) {
+    auto h = condition_keys().find(key);
+    if (h == condition_keys().end()) {
       std::string expected = "id, reason";
-      for (const auto& [name, _] : kConditionKeys) expected += ", " + name;
-      error(k.source(), "unknown key '" + key + "' in exclusion (expected one of: " + expected + ")");
+      for (const auto& [name, _] : condition_keys()) expected += ", " + name;
+      error(k.source(),
+            "unknown key '" + key + "' in exclusion (expected one of: " + expected + ")");
       continue;
     }
     if (key == "rule") has_rule = true;
@@ -679,9 +107,9 @@ void Loader::load_exclusion(const toml::node& node, Policy::Impl& impl,
   }
   if (!has_id) error(node.source(), "exclusion without 'id'");
   if (!has_reason) {
-    error(node.source(), "exclusion" +
-                             (exclusion.info.id.empty() ? "" : " \"" + exclusion.info.id + "\"") +
-                             " without 'reason' (required: it is recorded on every suppressed finding)");
+    error(node.source(),
+          "exclusion" + (exclusion.info.id.empty() ? "" : " \"" + exclusion.info.id + "\"") +
+              " without 'reason' (required: it is recorded on every suppressed finding)");
   }
   if (errors_ != errors_before) return;
   if (exclusion.conditions.empty()) {
@@ -690,7 +118,8 @@ void Loader::load_exclusion(const toml::node& node, Policy::Impl& impl,
     return;
   }
   if (!has_rule)
-    warning(node.source(), "exclusion \"" + exclusion.info.id + "\" applies to every rule (no 'rule' conditions)");
+    warning(node.source(),
+            "exclusion \"" + exclusion.info.id + "\" applies to every rule (no 'rule' conditions)");
   impl.infos.push_back(exclusion.info);
   impl.exclusions.push_back(std::move(exclusion));
 }
@@ -739,8 +168,6 @@ std::unique_ptr<Policy::Impl> Loader::load(std::string_view text) {
   if (errors_ > 0) return nullptr;
   return impl;
 }
-
-}  // namespace
 
 std::unique_ptr<Policy::Impl> load_policy(std::string_view text, const std::string& source_name,
                                           Diagnostics& diagnostics) {

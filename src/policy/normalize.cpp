@@ -8,7 +8,9 @@ namespace {
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
-bool starts_with_drive(std::string_view s) { return s.size() >= 2 && is_alpha(s[0]) && s[1] == ':'; }
+bool starts_with_drive(std::string_view s) {
+  return s.size() >= 2 && is_alpha(s[0]) && s[1] == ':';
+}
 
 // Strips the Win32 / NT namespace prefixes that still name a drive path.
 std::string strip_windows_prefix(std::string_view s) {
@@ -234,8 +236,8 @@ ParsedUrl parse_url(std::string_view url) {
       const int lo = hex(tail[i + 2]);
       if (hi >= 0 && lo >= 0) {
         const char c = static_cast<char>(hi * 16 + lo);
-        const bool unreserved = is_alpha(c) || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-                                c == '_' || c == '~';
+        const bool unreserved =
+            is_alpha(c) || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
         if (unreserved) {
           decoded += c;
           i += 2;
@@ -246,7 +248,8 @@ ParsedUrl parse_url(std::string_view url) {
     decoded += tail[i];
   }
   out.host = host;
-  out.normalized = scheme + "://" + host + (port.empty() ? "" : ":" + port) + remove_dot_segments(decoded);
+  out.normalized =
+      scheme + "://" + host + (port.empty() ? "" : ":" + port) + remove_dot_segments(decoded);
   return out;
 }
 
@@ -269,8 +272,8 @@ bool valid_domain_pattern(std::string_view domain, std::string& error) {
   }
   for (char c : domain) {
     if (!(is_alpha(c) || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
-      error = "invalid character '" + std::string(1, c) + "' in domain \"" + std::string(domain) +
-              "\"";
+      error =
+          "invalid character '" + std::string(1, c) + "' in domain \"" + std::string(domain) + "\"";
       return false;
     }
   }

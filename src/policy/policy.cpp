@@ -19,8 +19,7 @@ std::shared_ptr<const Policy> Policy::load_string(std::string_view text,
   return std::shared_ptr<const Policy>(new Policy(std::move(impl)));
 }
 
-std::shared_ptr<const Policy> Policy::load_file(const std::string& path,
-                                                Diagnostics& diagnostics) {
+std::shared_ptr<const Policy> Policy::load_file(const std::string& path, Diagnostics& diagnostics) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   if (in) text << in.rdbuf();

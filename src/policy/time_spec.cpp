@@ -61,7 +61,7 @@ bool parse_zone(std::string_view text, TimeWindow& window, std::string& error) {
 
 std::optional<uint8_t> parse_days(std::string_view text, std::string& error) {
   static constexpr std::array<std::string_view, 7> kShort = {"sun", "mon", "tue", "wed",
-                                                              "thu", "fri", "sat"};
+                                                             "thu", "fri", "sat"};
   static constexpr std::array<std::string_view, 7> kLong = {
       "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
   const std::string t = ascii_lower(text);
@@ -69,7 +69,8 @@ std::optional<uint8_t> parse_days(std::string_view text, std::string& error) {
   if (t == "weekend") return uint8_t{0b1000001};
   for (size_t d = 0; d < 7; ++d)
     if (t == kShort[d] || t == kLong[d]) return static_cast<uint8_t>(1u << d);
-  error = "\"" + std::string(text) + "\" is not a day (mon..sun, monday..sunday, weekdays, weekend)";
+  error =
+      "\"" + std::string(text) + "\" is not a day (mon..sun, monday..sunday, weekdays, weekend)";
   return std::nullopt;
 }
 

@@ -33,6 +33,11 @@ bool Program::compile(const Node& root, bool reverse) {
 
 void Program::emit(const Node& n) {
   if (too_big_) return;
+  if (n.kind == NodeKind::kRepeat) {
+    bool known = false;
+    for (const auto& np : node_pcs_) known = known || np.first == &n;
+    if (!known) node_pcs_.emplace_back(&n, static_cast<uint32_t>(insts_.size()));
+  }
   switch (n.kind) {
     case NodeKind::kEmpty:
       return;

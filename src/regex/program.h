@@ -33,8 +33,8 @@ class Program {
 
   const std::vector<Inst>& insts() const { return insts_; }
   const ByteSet& set(uint32_t i) const { return sets_[i]; }
-  // The pc of the first instruction emitted for a kBytes node of the compiled tree (first
-  // emission when a repeat unrolls it), or -1. Valid for the tree passed to compile().
+  // The pc of the first instruction emitted for a kBytes or kRepeat node of the compiled tree
+  // (first emission when a repeat unrolls it), or -1. Valid for the tree passed to compile().
   int64_t pc_of(const Node* n) const;
 
  private:

@@ -389,6 +389,12 @@ def run_case(case: Case, tools: Tools, keep: str | None = None) -> Outcome:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def resolve_tool(path: str) -> str:
+    if os.sep not in path:
+        return shutil.which(path) or path
+    return os.path.abspath(path)
+
+
 def load_known(path: str | None) -> set[str]:
     if not path:
         return set()
@@ -437,6 +443,8 @@ def main(argv=None) -> int:
             print(c.id)
         return 0
 
+    # Both tools run with a temporary working directory: make the paths absolute.
+    opts.yara, opts.yarrow = resolve_tool(opts.yara), resolve_tool(opts.yarrow)
     if not (os.path.isfile(opts.yara) and os.access(opts.yara, os.X_OK)):
         print(f"error: reference yara not found at {opts.yara}: install the Debian package "
               "'yara' (4.2.3); the conformance suite needs it as its oracle", file=sys.stderr)

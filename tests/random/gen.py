@@ -72,19 +72,24 @@ def minimize(g: grammar.Generated, seed: int, tools: conformance.Tools, budget: 
             cand.rules = g.rules[:i] + g.rules[i + 1:]
             if check(cand):
                 g, changed = cand, True
-        # 2. simplify each condition to one of its boolean parts, or to `any of them`
-        for i, rule in enumerate(g.rules):
-            queue = list(rule.cond.subs)
-            while queue:
-                sub = queue.pop(0)
-                cand = copy.deepcopy(g)
-                cand.rules[i].cond = sub
-                _drop_unreferenced(cand.rules[i])
-                if cand.rules[i].strings or not rule.strings:
-                    if check(cand):
-                        g, changed = cand, True
-                        rule = g.rules[i]
-                        queue = list(sub.subs)
+        # 2. simplify conditions: replace any node by one of its parts, or by true / false
+        for i in range(len(g.rules)):
+            progress = True
+            while progress and calls[0] < budget:
+                progress = False
+                for path, node in list(g.rules[i].cond.nodes()):
+                    leaves = [grammar.Cond("true"), grammar.Cond("false")]
+                    if node.render() in ("true", "false"):
+                        continue
+                    for repl in list(node.subs) + leaves:
+                        cand = copy.deepcopy(g)
+                        cand.rules[i].cond = cand.rules[i].cond.replaced(path, copy.deepcopy(repl))
+                        _drop_unreferenced(cand.rules[i])
+                        if check(cand):
+                            g, changed, progress = cand, True, True
+                            break
+                    if progress:
+                        break
         # 3. drop single strings that `them` alone references
         for i, rule in enumerate(g.rules):
             if "*" not in rule.cond.refs or len(rule.strings) <= 1:
@@ -105,12 +110,17 @@ def minimize(g: grammar.Generated, seed: int, tools: conformance.Tools, budget: 
                     if check(cand):
                         g, changed = cand, True
                         s = g.rules[i].strings[j]
-        # 5. drop extra command-line flags
-        for a in [x for x in g.args if x != "-s"]:
-            cand = copy.copy(g)
-            cand.args = [x for x in g.args if x != a]
-            if check(cand):
-                g, changed = cand, True
+        # 5. drop command-line options (a `-d NAME=VALUE` pair as one unit)
+        i = 0
+        while i < len(g.args):
+            width = 2 if g.args[i] == "-d" else 1
+            if g.args[i] != "-s":
+                cand = copy.copy(g)
+                cand.args = g.args[:i] + g.args[i + width:]
+                if check(cand):
+                    g, changed = cand, True
+                    continue
+            i += width
         # 6. shrink the data: remove chunks, halving the chunk size
         chunk = max(1, len(g.data) // 2)
         while chunk >= 1 and calls[0] < budget:
@@ -182,6 +192,7 @@ def main(argv=None) -> int:
     if opts.show is not None:
         print(as_case_text(grammar.generate(opts.show), opts.show))
         return 0
+    opts.yara, opts.yarrow = conformance.resolve_tool(opts.yara), conformance.resolve_tool(opts.yarrow)
     for path, what in ((opts.yara, "reference yara (Debian package 'yara' 4.2.3)"),
                        (opts.yarrow, "yarrow binary (build target yarrow_cli)")):
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):

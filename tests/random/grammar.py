@@ -284,12 +284,36 @@ def plant(rng: random.Random, s: StringSpec) -> bytes:
 
 @dataclass
 class Cond:
+    """A condition tree. A leaf's text is final; a composite's text is a format string whose
+    {0}, {1} are its boolean sub-conditions, so the minimizer can replace any node."""
     text: str
-    refs: set = field(default_factory=set)     # string idents referenced ("*" for them)
-    subs: list = field(default_factory=list)   # boolean sub-conditions (minimizer candidates)
+    own_refs: set = field(default_factory=set)   # string idents used by this node itself
+    subs: list = field(default_factory=list)
+
+    @property
+    def refs(self) -> set:
+        out = set(self.own_refs)
+        for c in self.subs:
+            out |= c.refs
+        return out
 
     def render(self) -> str:
-        return self.text
+        if not self.subs:
+            return self.text
+        return self.text.format(*[c.render() for c in self.subs])
+
+    def nodes(self, path=()):
+        """(path, node) for every node, root first."""
+        yield path, self
+        for i, c in enumerate(self.subs):
+            yield from c.nodes(path + (i,))
+
+    def replaced(self, path, node) -> "Cond":
+        if not path:
+            return node
+        subs = list(self.subs)
+        subs[path[0]] = subs[path[0]].replaced(path[1:], node)
+        return Cond(self.text, set(self.own_refs), subs)
 
 
 def _cmp(rng):
@@ -301,7 +325,7 @@ def gen_atom(rng: random.Random, ids: list[str], size: int, positions: dict) -> 
     n = s[1:]
     pos = positions.get(s) or [rng.randrange(max(size, 1))]
     p = rng.choice(pos)
-    r = rng.randrange(20)
+    r = rng.randrange(22)
     if r == 0:
         return Cond(f"#{n} {_cmp(rng)} {rng.randint(0, 3)}", {s})
     if r == 1:
@@ -342,7 +366,49 @@ def gen_atom(rng: random.Random, ids: list[str], size: int, positions: dict) -> 
         return Cond(f"#{n} in (0..{p}) {_cmp(rng)} {rng.randint(0, 2)}", {s})
     if r == 14:
         return Cond(f"#{n} * 2 - 1 {_cmp(rng)} {rng.randint(-1, 5)}", {s})
+    if r == 15:
+        return Cond(f"defined @{n}[{rng.randint(1, 3)}]", {s})
+    if r == 16:
+        f = rng.choice(["uint8", "uint16", "uint32be"])
+        off = rng.randrange(size + 1)
+        op = rng.choice(["&", "|", "^", ">>", "<<"])
+        return Cond(f"({f}({off}) {op} {rng.randrange(16)}) {_cmp(rng)} {rng.randrange(64)}", set())
+    if r == 17:
+        return gen_external(rng)
+    if r == 18:
+        expr = rng.choice([f"@{n}[#{n}] - @{n}", f"!{n} + 1", "filesize \\ 3", "filesize % 7",
+                           f"#{n} % 2", f"-#{n}", f"~#{n}"])
+        return Cond(f"{expr} {_cmp(rng)} {rng.randint(-2, 20)}", {s} if n in expr else set())
     return Cond(s, {s})
+
+
+EXT_INT, EXT_STR = "ext_i", "ext_s"
+
+
+def gen_external(rng: random.Random) -> Cond:
+    """Conditions over the -d externals every generated case defines."""
+    word = rng.choice(WORDS[:17]).decode("latin-1")
+    part = word[rng.randrange(len(word)):][:3] or word
+    r = rng.randrange(7)
+    if r == 0:
+        return Cond(f"{EXT_INT} {_cmp(rng)} {rng.randint(-3, 40)}")
+    if r == 1:
+        return Cond(f'{EXT_STR} contains "{grammar_escape(part)}"')
+    if r == 2:
+        return Cond(f'{EXT_STR} icontains "{grammar_escape(part.upper())}"')
+    if r == 3:
+        return Cond(f'{EXT_STR} {rng.choice(["startswith", "istartswith", "endswith", "iendswith"])} '
+                    f'"{grammar_escape(part)}"')
+    if r == 4:
+        return Cond(f'{EXT_STR} {rng.choice(["==", "!=", "<", ">", "iequals"])} "{grammar_escape(word)}"')
+    if r == 5:
+        pattern = rng.choice(["^a", "e.", "l+", "[0-9]", "\\.", "A", "^$"])
+        return Cond(f"{EXT_STR} matches /{pattern}/{rng.choice(['', 'i', 's'])}")
+    return Cond(f"{EXT_INT} + filesize {_cmp(rng)} {rng.randint(0, 100)}")
+
+
+def grammar_escape(t: str) -> str:
+    return yara_text(t.encode("latin-1"))
 
 
 def gen_cond(rng: random.Random, ids: list[str], size: int, positions: dict, depth=0) -> Cond:
@@ -351,11 +417,11 @@ def gen_cond(rng: random.Random, ids: list[str], size: int, positions: dict, dep
         return gen_atom(rng, ids, size, positions)
     if r < 0.5:
         c = gen_cond(rng, ids, size, positions, depth + 1)
-        return Cond(f"not ({c.text})", set(c.refs), [c])
+        return Cond("not ({0})", set(), [c])
     a = gen_cond(rng, ids, size, positions, depth + 1)
     b = gen_cond(rng, ids, size, positions, depth + 1)
     op = rng.choice(["and", "or"])
-    return Cond(f"({a.text}) {op} ({b.text})", a.refs | b.refs, [a, b])
+    return Cond("({0}) %s ({1})" % op, set(), [a, b])
 
 
 def referenced(cond: Cond, ids: list[str]) -> set:
@@ -372,10 +438,16 @@ class RuleSpec:
     cond: Cond
     private: bool = False
     globl: bool = False
+    tags: list = field(default_factory=list)
+    meta: list = field(default_factory=list)    # rendered `key = value` items
 
     def render(self) -> str:
         head = ("global " if self.globl else "") + ("private " if self.private else "")
-        out = [f"{head}rule {self.name} {{"]
+        tags = (" : " + " ".join(self.tags)) if self.tags else ""
+        out = [f"{head}rule {self.name}{tags} {{"]
+        if self.meta:
+            out.append("  meta:")
+            out += ["    " + m for m in self.meta]
         if self.strings:
             out.append("  strings:")
             out += ["    " + s.render() for s in self.strings]
@@ -441,7 +513,7 @@ def generate(seed: int) -> Generated:
             extra = Cond(" or ".join(missing) if rng.random() < 0.5 else
                          f"any of ({', '.join(missing)})", set(missing))
             op = rng.choice(["and", "or"])
-            cond = Cond(f"({cond.text}) {op} ({extra.text})", cond.refs | extra.refs, [cond, extra])
+            cond = Cond("({0}) %s ({1})" % op, set(), [cond, extra])
         rule.cond = cond
     if len(rules) > 1 and rng.random() < 0.15:
         rules[0].private = True
@@ -449,7 +521,20 @@ def generate(seed: int) -> Generated:
         rules[0].globl = True
     if rng.random() < 0.3 and len(rules) > 1:
         # a rule referencing an earlier one
-        rules[-1].cond = Cond(f"({rules[-1].cond.text}) or {rules[0].name}",
-                              rules[-1].cond.refs, [rules[-1].cond])
-    args = ["-s"] + (["-L"] if rng.random() < 0.1 else []) + (["-c"] if rng.random() < 0.05 else [])
+        rules[-1].cond = Cond("({0}) or %s" % rules[0].name, set(), [rules[-1].cond])
+    for rule in rules:
+        if rng.random() < 0.3:
+            rule.tags = rng.sample(["apt", "miner", "dropper", "t1", "T2", "x_y"], rng.randint(1, 3))
+        if rng.random() < 0.3:
+            rule.meta = [rng.choice([f'author = "{yara_text(rng.choice(WORDS))}"',
+                                     f"score = {rng.randint(-5, 100)}",
+                                     f"enabled = {rng.choice(['true', 'false'])}",
+                                     'desc = "tab\\tquote\\"x"'])
+                         for _ in range(rng.randint(1, 3))]
+    args = ["-s"]
+    for flag, p in (("-g", 0.1), ("-m", 0.1), ("-L", 0.1), ("-c", 0.04), ("-n", 0.04), ("-f", 0.04), ("-e", 0.04)):
+        if rng.random() < p:
+            args.append(flag)
+    ext_s = rng.choice(WORDS[:17]).decode("latin-1") if rng.random() < 0.8 else ""
+    args += ["-d", f"{EXT_INT}={rng.randint(-5, 40)}", "-d", f"{EXT_STR}={ext_s}"]
     return Generated(rules, data, args)

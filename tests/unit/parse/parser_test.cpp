@@ -172,7 +172,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "abcdefghijklmnopqrstuvwxyz0123456789-_\") condition: $a }",
                   "E118", 1, 35, "can not specify multiple alphabets"},
         ErrorCase{"rule a { strings: $a = \"\" condition: $a }", "E119", 1, 19,
-                  "empty string \"$a\""}));
+                  "empty string \"$a\""},
+        // yara reports the empty string before the bad combination.
+        ErrorCase{"rule a { strings: $a = \"\" xor nocase condition: $a }", "E119", 1, 19,
+                  "empty string"}));
 
 TEST(ParserTest, DiagnosticsNameTheRule) {
   Parsed p = parse("rule good { condition: true }\nrule bad { condition: and }");
@@ -180,6 +183,9 @@ TEST(ParserTest, DiagnosticsNameTheRule) {
   EXPECT_EQ(p.diags.at(0).rule, "bad");
   Parsed q = parse("rule 1bad { condition: true }");
   EXPECT_EQ(q.diags.at(0).rule, "");
+  Parsed lexical = parse("rule lex { strings: $a = \"\\q\" condition: $a }");
+  EXPECT_EQ(lexical.diags.at(0).code, "E103");
+  EXPECT_EQ(lexical.diags.at(0).rule, "lex");
 }
 
 TEST(ParserTest, AppendsToExistingUnit) {

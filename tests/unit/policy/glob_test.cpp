@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
+#include <vector>
 
 namespace yarrow::policy {
 namespace {
@@ -98,6 +100,94 @@ TEST(Glob, LongHostileSubjectStaysLinear) {
   const std::string subject(200000, 'a');
   EXPECT_FALSE(g.matches(subject, false));
   EXPECT_TRUE(g.matches(subject + "b", false));
+}
+
+// Reference semantics, written the obvious (exponential) way, for small random cases.
+bool ref_component(std::string_view p, std::string_view s) {
+  if (p.empty()) return s.empty();
+  if (p[0] == '*') {
+    for (size_t k = 0; k <= s.size(); ++k)
+      if (ref_component(p.substr(1), s.substr(k))) return true;
+    return false;
+  }
+  if (s.empty()) return false;
+  if (p[0] == '?') return ref_component(p.substr(1), s.substr(1));
+  if (p[0] == '[') {  // only "[ab]" is generated
+    return (s[0] == 'a' || s[0] == 'b') && ref_component(p.substr(4), s.substr(1));
+  }
+  return p[0] == s[0] && ref_component(p.substr(1), s.substr(1));
+}
+
+std::vector<std::string> split(std::string_view s) {
+  std::vector<std::string> out(1);
+  for (char c : s) {
+    if (c == '/') out.emplace_back();
+    else out.back() += c;
+  }
+  return out;
+}
+
+bool ref_path(const std::vector<std::string>& p, size_t i, const std::vector<std::string>& s,
+              size_t j) {
+  if (i == p.size()) return j == s.size();
+  if (p[i] == "**") {
+    const bool last = i + 1 == p.size();
+    // A trailing "**" after other components needs at least one component: "a/**" is what lies
+    // below a, not a itself. Elsewhere it may match none.
+    const size_t min = last && i > 0 ? 1 : 0;
+    for (size_t k = j + min; k <= s.size(); ++k)
+      if (ref_path(p, i + 1, s, k)) return true;
+    return false;
+  }
+  return j < s.size() && ref_component(p[i], s[j]) && ref_path(p, i + 1, s, j + 1);
+}
+
+TEST(Glob, AgreesWithReferenceOnRandomCases) {
+  std::mt19937 rng(12345);
+  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
+  auto random_subject = [&] {
+    std::string s;
+    const int n = pick(9);
+    for (int i = 0; i < n; ++i) s += "ab/"[pick(3)];
+    return s;
+  };
+  int checked = 0;
+  for (int round = 0; round < 20000; ++round) {
+    // Text mode: any mix of literals and wildcards.
+    std::string tp;
+    for (int i = 0, n = pick(7); i < n; ++i) {
+      const char* atoms[] = {"a", "b", "/", "?", "*", "[ab]"};
+      tp += atoms[pick(6)];
+    }
+    if (tp.empty()) tp = "*";
+    std::string error;
+    auto t = Glob::compile(tp, GlobMode::kText, error);
+    ASSERT_TRUE(t) << tp << ": " << error;
+    // Path mode: components, some of them "**".
+    std::string pp;
+    for (int c = 0, n = 1 + pick(4); c < n; ++c) {
+      if (c > 0) pp += '/';
+      if (pick(4) == 0) {
+        pp += "**";
+        continue;
+      }
+      for (int i = 0, m = pick(4); i < m; ++i) {
+        const char* atoms[] = {"a", "b", "?", "*", "[ab]"};
+        pp += atoms[pick(5)];
+      }
+    }
+    auto g = Glob::compile(pp, GlobMode::kPath, error);
+    if (pp.find("***") != std::string::npos) continue;  // e.g. "*" next to "**": rejected
+    if (!g) continue;  // "**" glued to other characters is rejected; covered by Errors
+    for (int k = 0; k < 5; ++k) {
+      const std::string s = random_subject();
+      ASSERT_EQ(t->matches(s, false), ref_component(tp, s)) << "text " << tp << " vs " << s;
+      ASSERT_EQ(g->matches(s, false), ref_path(split(pp), 0, split(s), 0))
+          << "path " << pp << " vs " << s;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 50000);
 }
 
 }  // namespace

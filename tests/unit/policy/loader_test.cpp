@@ -62,25 +62,25 @@ TEST(PolicyLoader, SyntaxErrorHasPosition) {
 
 TEST(PolicyLoader, CollectsAllErrorsWithPositions) {
   const std::string text =
-      "version = 1\n"                                  // 1
-      "colour = \"red\"\n"                             // 2 unknown top-level key
-      "[groups]\n"                                     // 3
-      "admins = [\"Administrator\", 7]\n"              // 4 wrong type in list
-      "[[exclusion]]\n"                                // 5 missing reason
-      "id = \"a\"\n"                                   // 6
-      "process.nmae = \"x.exe\"\n"                     // 7 unknown key
-      "[[exclusion]]\n"                                // 8
-      "id = \"a\"\n"                                   // 9 duplicate id
-      "reason = \"r\"\n"                               // 10
-      "rule.name = \"[abc\"\n"                         // 11 bad glob
-      "time.zone = \"UTC\"\n"                          // 12
-      "time.hours = \"25:00-06:00\"\n"                 // 13 bad time
-      "[[exclusion]]\n"                                // 14
-      "id = \"c\"\n"                                   // 15
-      "reason = \"\"\n"                                // 16 empty reason
-      "process.elevated = \"yes\"\n"                   // 17 wrong type
-      "process.user = \"@nobody\"\n"                   // 18 unknown group
-      "file.path = 'C:\\a\\**x'\n";                    // 19 bad path glob
+      "version = 1\n"                      // 1
+      "colour = \"red\"\n"                 // 2 unknown top-level key
+      "[groups]\n"                         // 3
+      "admins = [\"Administrator\", 7]\n"  // 4 wrong type in list
+      "[[exclusion]]\n"                    // 5 missing reason
+      "id = \"a\"\n"                       // 6
+      "process.nmae = \"x.exe\"\n"         // 7 unknown key
+      "[[exclusion]]\n"                    // 8
+      "id = \"a\"\n"                       // 9 duplicate id
+      "reason = \"r\"\n"                   // 10
+      "rule.name = \"[abc\"\n"             // 11 bad glob
+      "time.zone = \"UTC\"\n"              // 12
+      "time.hours = \"25:00-06:00\"\n"     // 13 bad time
+      "[[exclusion]]\n"                    // 14
+      "id = \"c\"\n"                       // 15
+      "reason = \"\"\n"                    // 16 empty reason
+      "process.elevated = \"yes\"\n"       // 17 wrong type
+      "process.user = \"@nobody\"\n"       // 18 unknown group
+      "file.path = 'C:\\a\\**x'\n";        // 19 bad path glob
   Loaded l = load(text);
   EXPECT_FALSE(l.policy);
   const std::string s = all(l.diagnostics);
@@ -117,8 +117,11 @@ source = ["file", "registry"]
 )");
   EXPECT_FALSE(l.policy);
   const std::string s = all(l.diagnostics);
-  EXPECT_NE(s.find("p.toml:2:6: error: 'id' must be a string, not an integer"), std::string::npos) << s;
-  EXPECT_NE(s.find("p.toml:4:11: error: 'process' must be a table, not a string"), std::string::npos) << s;
+  EXPECT_NE(s.find("p.toml:2:6: error: 'id' must be a string, not an integer"), std::string::npos)
+      << s;
+  EXPECT_NE(s.find("p.toml:4:11: error: 'process' must be a table, not a string"),
+            std::string::npos)
+      << s;
   EXPECT_NE(s.find("70000 is not a port"), std::string::npos) << s;
   EXPECT_NE(s.find("reversed port range"), std::string::npos) << s;
   EXPECT_NE(s.find("not a boolean"), std::string::npos) << s;
@@ -141,8 +144,13 @@ time.hours = "22:00-06:00"
 )");
   EXPECT_FALSE(l.policy);
   const std::string s = all(l.diagnostics);
-  EXPECT_NE(s.find("p.toml:5:21: error: bad day in 'time.days': \"funday\""), std::string::npos) << s;
-  EXPECT_NE(s.find("p.toml:6:15: error: bad time range in 'time.hours': \"22:00-22:00\" is an empty range"), std::string::npos) << s;
+  EXPECT_NE(s.find("p.toml:5:21: error: bad day in 'time.days': \"funday\""), std::string::npos)
+      << s;
+  EXPECT_NE(
+      s.find(
+          "p.toml:6:15: error: bad time range in 'time.hours': \"22:00-22:00\" is an empty range"),
+      std::string::npos)
+      << s;
   EXPECT_NE(s.find("\"7:00-08:00\" is not HH:MM-HH:MM"), std::string::npos) << s;
   EXPECT_EQ(s.find("23:00-24:00"), std::string::npos) << s;  // 24:00 is a valid end
   EXPECT_NE(s.find("named zones like Europe/Paris are not supported"), std::string::npos) << s;

@@ -19,9 +19,9 @@ using namespace std::chrono;
 std::shared_ptr<const Policy> with(const std::string& conditions,
                                    const std::string& preamble = "") {
   Diagnostics d;
-  auto p = Policy::load_string(preamble + "\n[[exclusion]]\nid = \"x\"\nreason = \"because\"\n" +
-                                   conditions + "\n",
-                               "t.toml", d);
+  auto p = Policy::load_string(
+      preamble + "\n[[exclusion]]\nid = \"x\"\nreason = \"because\"\n" + conditions + "\n",
+      "t.toml", d);
   std::string s;
   for (const Diagnostic& x : d)
     if (x.severity == Severity::kError) s += x.to_string() + "\n";
@@ -53,7 +53,8 @@ Finding file_at(const std::string& path) {
 }
 
 TEST(PolicyMatch, RuleNameNamespaceTags) {
-  auto p = with("rule.name = \"nk*\"\nrule.namespace = \"default\"\nrule.tags = [\"miner\", \"apt?\"]");
+  auto p =
+      with("rule.name = \"nk*\"\nrule.namespace = \"default\"\nrule.tags = [\"miner\", \"apt?\"]");
   Finding f;
   f.rule = "nkminer_monero";
   f.tags = {"x", "apt3"};
@@ -117,7 +118,8 @@ TEST(PolicyMatch, FileOwnerAndUsersWithGroups) {
   const std::string groups = "[groups]\nadmins = [\"Administrator\", \"CORP\\\\sysadmin\"]\n";
   auto p = with("process.user = [\"@admins\", \"svc-*\"]", groups);
   Finding f = windows_process("C:\\x.exe");
-  for (const char* ok : {"WS01\\Administrator", "administrator", "corp\\SysAdmin", "CORP\\svc-backup"}) {
+  for (const char* ok :
+       {"WS01\\Administrator", "administrator", "corp\\SysAdmin", "CORP\\svc-backup"}) {
     f.process->user = ok;
     EXPECT_TRUE(hit(p, f)) << ok;
   }
@@ -157,7 +159,8 @@ TEST(PolicyMatch, ProcessNameCommandLineAndParent) {
       "parent.name = \"services.exe\"\n"
       "parent.path = 'C:\\Windows\\System32\\services.exe'");
   Finding f = windows_process("C:\\Program Files\\A\\Agent64.EXE");
-  f.process->command_line = "\"C:\\Program Files\\A\\Agent64.exe\" --update --SERVER patch.example.com";
+  f.process->command_line =
+      "\"C:\\Program Files\\A\\Agent64.exe\" --update --SERVER patch.example.com";
   f.process->parent_name = "SERVICES.EXE";
   f.process->parent_path = "C:\\Windows\\system32\\services.exe";
   EXPECT_TRUE(hit(p, f));
@@ -171,7 +174,8 @@ TEST(PolicyMatch, ProcessNameCommandLineAndParent) {
 }
 
 TEST(PolicyMatch, IntegrityElevationAndSource) {
-  auto p = with("process.integrity = [\"high\", \"system\"]\nprocess.elevated = true\nsource = \"process\"");
+  auto p = with(
+      "process.integrity = [\"high\", \"system\"]\nprocess.elevated = true\nsource = \"process\"");
   Finding f = windows_process("C:\\x.exe");
   EXPECT_FALSE(hit(p, f));
   f.process->integrity = Integrity::kHigh;
@@ -188,9 +192,12 @@ TEST(PolicyMatch, IntegrityElevationAndSource) {
 }
 
 TEST(PolicyMatch, SignerNeedsVerifiedSignature) {
-  auto p = with("signer.subject = \"Microsoft Corporation\"\nsigner.issuer = \"Microsoft Code Signing PCA*\"");
+  auto p = with(
+      "signer.subject = \"Microsoft Corporation\"\nsigner.issuer = \"Microsoft Code Signing "
+      "PCA*\"");
   Finding f = windows_process("C:\\x.exe");
-  f.signer = SignerContext{"Microsoft Corporation", "Microsoft Code Signing PCA 2011", std::nullopt};
+  f.signer =
+      SignerContext{"Microsoft Corporation", "Microsoft Code Signing PCA 2011", std::nullopt};
   EXPECT_FALSE(hit(p, f));  // validity unknown
   f.signer->verified = false;
   EXPECT_FALSE(hit(p, f));
@@ -244,7 +251,10 @@ TEST(PolicyMatch, TimeWindowInLocalZone) {
   EXPECT_TRUE(hit(p, f));
   f.event_time = *f.event_time + hours(1);
   EXPECT_FALSE(hit(p, f));
-  if (old_tz) setenv("TZ", saved.c_str(), 1); else unsetenv("TZ");
+  if (old_tz)
+    setenv("TZ", saved.c_str(), 1);
+  else
+    unsetenv("TZ");
   tzset();
 }
 
@@ -273,8 +283,9 @@ TEST(PolicyMatch, DownloadDomainUrlAndReferrer) {
   f.download->url = "https://evil.kp/t.zip";  // the two records disagree: not trusted
   EXPECT_FALSE(hit(domain, f));
 
-  auto url = with("download.url = \"https://github.com/org/tool/releases/download/**\"\n"
-                  "download.referrer = \"https://github.com/org/tool/*\"");
+  auto url = with(
+      "download.url = \"https://github.com/org/tool/releases/download/**\"\n"
+      "download.referrer = \"https://github.com/org/tool/*\"");
   Finding g = file_at("C:\\Users\\a\\Downloads\\t.zip");
   g.download = DownloadContext{"HTTPS://GITHUB.COM/org/tool/releases/download/v1/t.zip",
                                std::nullopt, "https://github.com/org/tool/releases"};
@@ -287,7 +298,9 @@ TEST(PolicyMatch, DownloadDomainUrlAndReferrer) {
 }
 
 TEST(PolicyMatch, NetworkPortAndProtocolAndHost) {
-  auto p = with("network.remote_port = [22, \"8000-8100\"]\nnetwork.protocol = [\"SSH\", \"tls\"]\nhost = \"build-*\"");
+  auto p = with(
+      "network.remote_port = [22, \"8000-8100\"]\nnetwork.protocol = [\"SSH\", \"tls\"]\nhost = "
+      "\"build-*\"");
   Finding f;
   f.rule = "r";
   f.host = "BUILD-07";
@@ -314,7 +327,8 @@ rule.name = "r*"
 id = "a-first-in-alphabet"
 reason = "second in file"
 rule.name = "r"
-)", "t.toml", d);
+)",
+                               "t.toml", d);
   ASSERT_TRUE(p);
   Finding f;
   f.rule = "r";
@@ -322,7 +336,8 @@ rule.name = "r"
   ASSERT_TRUE(s);
   EXPECT_EQ(s->id, "second-in-alphabet");
   EXPECT_EQ(s->reason, "first in file");
-  EXPECT_EQ(p->matching_ids(f), (std::vector<std::string>{"second-in-alphabet", "a-first-in-alphabet"}));
+  EXPECT_EQ(p->matching_ids(f),
+            (std::vector<std::string>{"second-in-alphabet", "a-first-in-alphabet"}));
   EXPECT_EQ(p->apply(f), Disposition::kSuppressed);
   EXPECT_EQ(f.disposition, Disposition::kSuppressed);
   ASSERT_TRUE(f.suppression);

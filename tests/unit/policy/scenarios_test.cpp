@@ -145,8 +145,8 @@ TEST_F(Scenarios, UnknownContextIsReported) {
 TEST_F(Scenarios, S1AdminInstalledPackage) {
   Finding proc = process("C:\\Program Files\\LicensedApp\\licd.exe", "WS01\\Administrator");
   expect_suppressed_by(proc, "s1-admin-package-process");
-  Finding disk = file("C:\\Program Files (x86)\\LicensedApp\\telemetry.dll",
-                      "NT SERVICE\\TrustedInstaller");
+  Finding disk =
+      file("C:\\Program Files (x86)\\LicensedApp\\telemetry.dll", "NT SERVICE\\TrustedInstaller");
   expect_suppressed_by(disk, "s1-admin-package-file");
   // Literal reading "started by an admin account": the victim is an admin.
   Finding miner = attack_miner_process();
@@ -175,11 +175,17 @@ TEST_F(Scenarios, S2PatchManagement) {
   Finding wu = process("C:\\Windows\\System32\\wuauclt.exe", "NT AUTHORITY\\SYSTEM");
   wu.signer = signed_by("Microsoft Windows");
   expect_suppressed_by(wu, "s2-windows-update-agent");
-  Finding altiris = process("C:\\Program Files\\Altiris\\Altiris Agent\\AeXNSAgent.exe",
-                            "NT AUTHORITY\\SYSTEM");
+  Finding service = process("C:\\Windows\\System32\\svchost.exe", "NT AUTHORITY\\SYSTEM");
+  service.signer = signed_by("Microsoft Windows");
+  service.process->command_line = "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s wuauserv";
+  expect_suppressed_by(service, "s2-windows-update-service");
+  service.process->command_line = "C:\\Windows\\system32\\svchost.exe -k netsvcs -p";
+  expect_reported(service, "shared svchost instance");
+  Finding altiris =
+      process("C:\\Program Files\\Altiris\\Altiris Agent\\AeXNSAgent.exe", "NT AUTHORITY\\SYSTEM");
   expect_suppressed_by(altiris, "s2-altiris-agent");
-  Finding cache = file("C:\\Windows\\SoftwareDistribution\\Download\\a1b2\\update.cab",
-                       "NT AUTHORITY\\SYSTEM");
+  Finding cache =
+      file("C:\\Windows\\SoftwareDistribution\\Download\\a1b2\\update.cab", "NT AUTHORITY\\SYSTEM");
   expect_suppressed_by(cache, "s2-update-download-cache");
   Finding job = process("C:\\Program Files\\PatchTool\\apply.exe", "NT AUTHORITY\\SYSTEM");
   job.process->parent_name = "svchost.exe";
@@ -208,9 +214,9 @@ TEST_F(Scenarios, S2PatchManagement) {
 }
 
 TEST_F(Scenarios, S3CodeSigning) {
-  Finding signtool = process(
-      "C:\\Program Files (x86)\\Windows Kits\\10\\bin\\10.0.22621.0\\x64\\signtool.exe",
-      "CORP\\dev-alice");
+  Finding signtool =
+      process("C:\\Program Files (x86)\\Windows Kits\\10\\bin\\10.0.22621.0\\x64\\signtool.exe",
+              "CORP\\dev-alice");
   signtool.signer = signed_by("Microsoft Corporation");
   expect_suppressed_by(signtool, "s3-signtool");
   Finding devfile = file("C:\\DevTools\\certcheck\\certcheck.exe", "CORP\\dev-alice");
@@ -238,8 +244,8 @@ TEST_F(Scenarios, S3CodeSigning) {
 }
 
 TEST_F(Scenarios, S4RemoteManagement) {
-  Finding tv = process("C:\\Program Files\\TeamViewer\\TeamViewer_Service.exe",
-                       "NT AUTHORITY\\SYSTEM");
+  Finding tv =
+      process("C:\\Program Files\\TeamViewer\\TeamViewer_Service.exe", "NT AUTHORITY\\SYSTEM");
   tv.signer = signed_by("TeamViewer Germany GmbH");
   tv.network = NetworkContext{kPool, 5938, "tcp"};
   expect_suppressed_by(tv, "s4-remote-management-tool");
@@ -274,9 +280,9 @@ TEST_F(Scenarios, S5OpenSourceDownload) {
   // Literal reading "standard-privilege user" / "from GitHub": the installer was downloaded by
   // an ordinary user from an attacker's GitHub repository.
   Finding installer = attack_installer_file();
-  installer.download = DownloadContext{
-      "https://objects.githubusercontent.com/release/SoftwareInstaller.exe", std::nullopt,
-      "https://github.com/attacker/soft/releases/tag/v1"};
+  installer.download =
+      DownloadContext{"https://objects.githubusercontent.com/release/SoftwareInstaller.exe",
+                      std::nullopt, "https://github.com/attacker/soft/releases/tag/v1"};
   expect_reported(installer, "installer from an attacker's GitHub project");
   installer.matched_strings = std::vector<std::string>{"$c"};
   expect_reported(installer, "installer from an attacker's GitHub project, pool only");
