@@ -67,6 +67,16 @@ enum class ScanStatus : uint8_t {
 
 const char* to_string(ScanStatus status);
 
+// A source of memory blocks for Scanner::scan_blocks (e.g. the readable regions of a process).
+// Blocks come in increasing address order and never overlap; matches never span two blocks.
+class BlockReader {
+ public:
+  virtual ~BlockReader() = default;
+  // Yields the next block: its first byte's address and its bytes, valid until the next call.
+  // Returns false when there are no more blocks.
+  virtual bool next(uint64_t& base, std::span<const uint8_t>& bytes) = 0;
+};
+
 class Scanner {
  public:
   explicit Scanner(std::shared_ptr<const Rules> rules, ScanOptions options = {});
@@ -80,6 +90,10 @@ class Scanner {
 
   ScanStatus scan_memory(std::span<const uint8_t> data, ScanResult& result);
   ScanStatus scan_file(const std::string& path, ScanResult& result);
+  // Scans a sequence of blocks as one address space, the way yara scans process memory:
+  // offsets are addresses, `filesize` and `entrypoint` are undefined, and integer reads at
+  // addresses (uint32(x)...) are undefined too (blocks are not kept after they are scanned).
+  ScanStatus scan_blocks(BlockReader& reader, ScanResult& result);
 
   const Rules& rules() const { return *rules_; }
 

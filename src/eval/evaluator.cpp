@@ -454,8 +454,10 @@ Val Evaluator::eval_for(const Node& n) {
   if (q_id != detail::kNoNode) q = eval(q_id);
   const uint32_t body_id = n.op == Op::kForInRange ? rules_.kid(n, 3) : rules_.kid(n, 1);
   const Node& body = rules_.nodes[body_id];
-  // Every quantifier but "all" (explicit, or an undefined quantity) stops the loop as soon as
-  // the sum reaches it, so later negative bodies can't undo it.
+  // In `for ... in` loops (not `for ... of`), every quantifier but "all" (explicit, or an
+  // undefined quantity) stops the loop as soon as the sum reaches it, so later negative bodies
+  // can't undo it.
+  const bool early_exit = n.op != Op::kForOfStrings;
   std::optional<int64_t> want;
   switch (static_cast<Quant>(n.aux)) {
     case Quant::kAll: break;
@@ -473,7 +475,7 @@ Val Evaluator::eval_for(const Node& n) {
     if (!b.undef) sum += static_cast<uint64_t>(truth(body, b));
     ++iterations;
     tick();
-    reached = want && static_cast<int64_t>(sum) >= *want;
+    reached = early_exit && want && static_cast<int64_t>(sum) >= *want;
     return !reached;
   };
   if (n.op == Op::kForOfStrings) {

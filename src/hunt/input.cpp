@@ -2,6 +2,9 @@
 // one code path serves .gz and uncompressed logs alike.
 #include <zlib.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 
 #include "hunt/reader.h"
@@ -65,6 +68,12 @@ std::unique_ptr<Input> open_input(const std::string& path, std::string& error) {
     error = std::string("cannot open: ") + std::strerror(errno);
     return nullptr;
   }
+  return std::make_unique<GzFileInput>(file);
+}
+
+std::unique_ptr<Input> stdin_input() {
+  gzFile file = gzdopen(dup(0), "rb");
+  if (!file) return memory_input({});
   return std::make_unique<GzFileInput>(file);
 }
 

@@ -38,6 +38,8 @@ class Input {
 };
 
 std::unique_ptr<Input> open_input(const std::string& path, std::string& error);
+// Standard input, gunzipped when compressed.
+std::unique_ptr<Input> stdin_input();
 // In-memory input (tests).
 std::unique_ptr<Input> memory_input(std::string data);
 

@@ -135,8 +135,9 @@ class Extractor {
             size_t first = 0;
             while (first < 256 && !n.set.test(first)) ++first;
             if (first == 256) return;
+            // yara rates these atoms at the lowest quality: any literal atom wins over them.
             Candidate c;
-            c.quality = atom_quality({{static_cast<uint8_t>(first), 0xFF}});
+            c.quality = kMinAtomQuality;
             c.leaves.push_back(AtomLeaf{&n, {n.set}});
             o.cands.push_back(std::move(c));
             return;
@@ -246,7 +247,11 @@ class Extractor {
         best_q = q, best_i = i, best_first = first, best_len = len;
       }
     }
-    if (best_len > 0) {
+    if (best_len == 0) {
+      // A run of wildcards still competes (at the lowest quality) but yields no atom; if it
+      // wins, the expression has no atoms.
+      o.cands.push_back(Candidate{kMinAtomQuality, {}});
+    } else {
       Candidate c;
       c.quality = best_q;
       AtomLeaf leaf;

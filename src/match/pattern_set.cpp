@@ -167,12 +167,50 @@ std::optional<ParsedSpec> parse_spec(const StringSpec& spec, std::string& error)
   return p;
 }
 
+// yara rates a text string by its best 4-byte window and by every atom derived from that
+// window (xor keys applied, wide interleaving truncated to 4 bytes); the worst one counts.
+int text_quality(const StringSpec& spec) {
+  if (spec.base64 || spec.base64wide) {
+    int q = kMaxAtomQuality;
+    for (const auto& v : text_variants(spec)) q = std::min(q, literal_quality(v.bytes));
+    return q;
+  }
+  const std::string& s = spec.value;
+  if (s.empty()) return kMinAtomQuality;
+  const size_t w = std::min<size_t>(s.size(), kMaxAtomLength);
+  size_t best_at = 0;
+  int best = -1;
+  for (size_t i = 0; i + w <= s.size(); ++i) {
+    int q = literal_quality(s.substr(i, w));
+    if (q > best) best = q, best_at = i;
+  }
+  const std::string window = s.substr(best_at, w);
+  int quality = best;
+  const bool ascii = spec.ascii || !spec.wide;
+  const int kmin = spec.xor_ ? spec.xor_min : 0;
+  const int kmax = spec.xor_ ? spec.xor_max : 0;
+  for (int key = kmin; key <= kmax; ++key) {
+    auto k = static_cast<char>(key);
+    if (ascii) {
+      std::string a = window;
+      for (auto& c : a) c ^= k;
+      quality = std::min(quality, literal_quality(a));
+    }
+    if (spec.wide) {
+      std::string a = widen(window).substr(0, kMaxAtomLength);
+      for (auto& c : a) c ^= k;
+      quality = std::min(quality, literal_quality(a));
+    }
+  }
+  return quality;
+}
+
 std::vector<SpecDiagnostic> diagnose(const StringSpec& spec, size_t index,
                                      const ParsedSpec* parsed) {
   std::vector<SpecDiagnostic> out;
   int quality = kMaxAtomQuality;
   if (spec.kind == StringSpec::Kind::kText) {
-    for (const auto& v : text_variants(spec)) quality = std::min(quality, literal_quality(v.bytes));
+    quality = text_quality(spec);
   } else if (parsed != nullptr) {
     if (parsed->dot_star) {
       SpecDiagnostic d;
@@ -318,8 +356,37 @@ std::vector<std::string> base64_variants(const std::string& text, const std::str
   return out;
 }
 
-std::vector<SpecDiagnostic> PatternSet::check(const StringSpec& spec) {
+// yara turns a regex made only of literal characters into a plain text string (same atoms,
+// same verification as text). Returns the text spec when that applies.
+static std::optional<StringSpec> literal_regex_as_text(const StringSpec& spec) {
+  if (spec.kind != StringSpec::Kind::kRegex) return std::nullopt;
+  std::string error;
+  auto parsed = regex::parse_regex(spec.value, false, false, error);
+  if (!parsed) return std::nullopt;
+  std::vector<const Node*> items;
+  if (parsed->root.kind == NodeKind::kConcat) {
+    for (const auto& k : parsed->root.kids) items.push_back(&k);
+  } else {
+    items.push_back(&parsed->root);
+  }
+  std::string bytes;
+  for (const Node* n : items) {
+    if (n->kind != NodeKind::kBytes || n->origin != regex::ByteOrigin::kLiteral) return std::nullopt;
+    size_t b = 0;
+    while (!n->set.test(b)) ++b;
+    bytes.push_back(static_cast<char>(b));
+  }
+  StringSpec text = spec;
+  text.kind = StringSpec::Kind::kText;
+  text.value = bytes;
+  text.nocase = spec.nocase || spec.regex_nocase;
+  return text;
+}
+
+std::vector<SpecDiagnostic> PatternSet::check(const StringSpec& original) {
   std::vector<SpecDiagnostic> out;
+  auto as_text = literal_regex_as_text(original);
+  const StringSpec& spec = as_text ? *as_text : original;
   if (spec.kind == StringSpec::Kind::kText) return diagnose(spec, 0, nullptr);
   std::string error;
   auto parsed = parse_spec(spec, error);
@@ -342,7 +409,8 @@ std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> 
   auto impl = std::make_unique<Impl>();
   bool failed = false;
   for (size_t si = 0; si < specs.size(); ++si) {
-    const StringSpec& spec = specs[si];
+    auto as_text = literal_regex_as_text(specs[si]);
+    const StringSpec& spec = as_text ? *as_text : specs[si];
     SpecInfo info;
     info.kind = spec.kind;
     info.fullword = spec.fullword;

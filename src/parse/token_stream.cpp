@@ -10,9 +10,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Only regular files: yara 4.2.3 refuses devices ("can't open include file: /dev/null"), and
+// reading /dev/zero or a FIFO would never end.
 bool read_whole_file(const std::string& path, std::string& out) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) return false;
+  if (!fs::is_regular_file(path, ec)) return false;
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
   std::ostringstream buffer;

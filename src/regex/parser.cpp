@@ -35,6 +35,22 @@ int hex_value(char c) {
   return -1;
 }
 
+// yara warns about .*, .+ and .{n,} found through concatenations and groups, but not inside
+// alternatives or other repeats.
+bool has_unbounded_dot(const Node& n) {
+  switch (n.kind) {
+    case NodeKind::kRepeat:
+      return n.max < 0 && n.kids[0].kind == NodeKind::kBytes &&
+             n.kids[0].origin == ByteOrigin::kAny;
+    case NodeKind::kConcat:
+      for (const auto& k : n.kids)
+        if (has_unbounded_dot(k)) return true;
+      return false;
+    default:
+      return false;
+  }
+}
+
 class Parser {
  public:
   Parser(std::string_view src, bool nocase, bool dotall)
@@ -45,7 +61,7 @@ class Parser {
     result.root = parse_alternative();
     if (pos_ < src_.size()) throw ParseError{"syntax error"};  // stray ')'
     result.has_greedy = has_greedy_;
-    result.has_dot_star = has_dot_star_;
+    result.has_dot_star = has_unbounded_dot(result.root);
     return result;
   }
 
@@ -168,10 +184,6 @@ class Parser {
     if (greedy ? has_lazy_ : has_greedy_)
       throw ParseError{"greedy and ungreedy quantifiers can't be mixed in a regular expression"};
     (greedy ? has_greedy_ : has_lazy_) = true;
-    // yara only warns about an unbounded '.' at the top level of the expression.
-    if (hi < 0 && depth_ == 0 && single.kind == NodeKind::kBytes &&
-        single.origin == ByteOrigin::kAny)
-      has_dot_star_ = true;
     reject_quantifier();
     Node n;
     n.kind = NodeKind::kRepeat;
@@ -349,8 +361,17 @@ class Parser {
       s.set(static_cast<uint8_t>(c));
       ++pos_;
     }
+    // yara folds case into the class before negating it: [^a] under /i excludes 'A' too.
+    if (nocase_) {
+      for (int c = 0; c < 256; ++c)
+        if (s.test(c)) s.set(alt_case(static_cast<uint8_t>(c)));
+    }
     if (negated) s.flip();
-    return bytes_node(s, false, ByteOrigin::kClass);
+    Node n;
+    n.kind = NodeKind::kBytes;
+    n.origin = ByteOrigin::kClass;
+    n.set = s;
+    return n;
   }
 
   // pos_ is at the range's end character.
@@ -373,7 +394,6 @@ class Parser {
   bool has_greedy_ = false;
   bool has_lazy_ = false;
   int depth_ = 0;
-  bool has_dot_star_ = false;
 };
 
 }  // namespace

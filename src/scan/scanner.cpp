@@ -18,8 +18,8 @@ const char* to_string(ScanStatus status) {
   switch (status) {
     case ScanStatus::kOk: return "ok";
     case ScanStatus::kCannotOpen: return "could not open file";
-    case ScanStatus::kCannotRead: return "could not read file";
-    case ScanStatus::kTimeout: return "timeout";
+    case ScanStatus::kCannotRead: return "could not map file";
+    case ScanStatus::kTimeout: return "scanning timed out";
     case ScanStatus::kTooManyMatches: return "too many matches";
     case ScanStatus::kInternalError: return "internal error";
   }
@@ -35,6 +35,12 @@ struct Scanner::Impl {
   }
 
   ScanStatus scan(std::span<const uint8_t> data, ScanResult& result);
+  void begin(ScanResult& result);
+  bool scan_block(std::span<const uint8_t> bytes, uint64_t base);
+  void keep_block_data(std::span<const uint8_t> bytes, uint64_t base);
+  void collect_matches(ScanResult& result);
+  ScanStatus finish(eval::EvalInput& input, std::span<const uint8_t> data, bool data_kept,
+                    ScanResult& result);
 
   const detail::CompiledRules& compiled;
   ScanOptions options;
@@ -44,6 +50,8 @@ struct Scanner::Impl {
   // Scratch reused from scan to scan.
   std::vector<std::span<const match::Match>> match_spans;
   std::vector<uint8_t> matched;
+  std::vector<std::vector<std::string>> kept_data;  // scan_blocks: match data per string
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 Scanner::Scanner(std::shared_ptr<const Rules> rules, ScanOptions options)
@@ -70,51 +78,75 @@ bool Scanner::set_external(const std::string& name, Value value) {
   return false;
 }
 
-ScanStatus Scanner::Impl::scan(std::span<const uint8_t> data, ScanResult& result) {
+void Scanner::Impl::begin(ScanResult& result) {
   result.rules.clear();
   result.warnings.clear();
-  std::optional<std::chrono::steady_clock::time_point> deadline;
+  deadline.reset();
   if (options.timeout_seconds > 0) {
     deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_seconds);
   }
-
+  if (patterns) patterns->reset();
   std::fill(match_spans.begin(), match_spans.end(), std::span<const match::Match>{});
-  if (patterns) {
-    patterns->reset();
-    match::ScanLimits limits;
-    limits.max_matches_per_string = options.max_matches_per_string;
-    limits.fast_mode = options.fast_mode;
-    match::ScanOutcome outcome = patterns->scan_block(data, 0, limits);
-    if (outcome == match::ScanOutcome::kError) return ScanStatus::kInternalError;
-    // A string that hit its cap keeps the matches found so far; yara warns and goes on.
-    for (size_t s : patterns->overflowed_strings()) {
-      if (s >= compiled.strings.size()) continue;
-      const detail::CompiledString& cs = compiled.strings[s];
-      result.warnings.push_back("rule \"" + compiled.infos[cs.rule].name +
-                                "\": too many matches for " + cs.id +
-                                ", results for this rule may be incorrect");
-    }
-    for (size_t s = 0; s < match_spans.size(); ++s) {
-      std::span<const match::Match> ms = patterns->matches(s);
-      if (const auto& fixed = compiled.strings[s].fixed_offset) {
-        // Only the match at the fixed offset exists for yara.
-        auto it = std::lower_bound(ms.begin(), ms.end(), *fixed, [](const match::Match& m, int64_t o) {
-          return static_cast<int64_t>(m.offset) < o;
-        });
-        const size_t pos = static_cast<size_t>(it - ms.begin());
-        const bool hit = it != ms.end() && static_cast<int64_t>(it->offset) == *fixed;
-        ms = hit ? ms.subspan(pos, 1) : std::span<const match::Match>{};
+  for (auto& v : kept_data) v.clear();
+}
+
+bool Scanner::Impl::scan_block(std::span<const uint8_t> bytes, uint64_t base) {
+  if (!patterns) return true;
+  match::ScanLimits limits;
+  limits.max_matches_per_string = options.max_matches_per_string;
+  limits.fast_mode = options.fast_mode;
+  return patterns->scan_block(bytes, base, limits) != match::ScanOutcome::kError;
+}
+
+void Scanner::Impl::keep_block_data(std::span<const uint8_t> bytes, uint64_t base) {
+  // Blocks of a process are gone once scanned: copy what -s may print of the new matches.
+  if (!patterns) return;
+  kept_data.resize(compiled.strings.size());
+  for (size_t s = 0; s < kept_data.size(); ++s) {
+    std::span<const match::Match> ms = patterns->matches(s);
+    for (size_t i = kept_data[s].size(); i < ms.size(); ++i) {
+      std::string copy;
+      if (ms[i].offset >= base && ms[i].offset - base < bytes.size()) {
+        const size_t at = static_cast<size_t>(ms[i].offset - base);
+        const size_t keep = std::min<size_t>({static_cast<size_t>(ms[i].length),
+                                              static_cast<size_t>(options.max_match_data),
+                                              bytes.size() - at});
+        copy.assign(reinterpret_cast<const char*>(bytes.data() + at), keep);
       }
-      match_spans[s] = ms;
+      kept_data[s].push_back(std::move(copy));
     }
   }
-  if (deadline && std::chrono::steady_clock::now() > *deadline) return ScanStatus::kTimeout;
+}
 
-  eval::EvalInput input;
-  input.data = data;
-  input.base = 0;
-  input.filesize = static_cast<int64_t>(data.size());
-  input.entry_point = scan::entry_point_offset(data);
+void Scanner::Impl::collect_matches(ScanResult& result) {
+  if (!patterns) return;
+  // A string that hit its cap keeps the matches found so far; yara warns and goes on.
+  for (size_t s : patterns->overflowed_strings()) {
+    if (s >= compiled.strings.size()) continue;
+    const detail::CompiledString& cs = compiled.strings[s];
+    result.warnings.push_back("rule \"" + compiled.infos[cs.rule].name +
+                              "\": too many matches for " + cs.id +
+                              ", results for this rule may be incorrect");
+  }
+  for (size_t s = 0; s < match_spans.size(); ++s) {
+    std::span<const match::Match> ms = patterns->matches(s);
+    if (const auto& fixed = compiled.strings[s].fixed_offset) {
+      // Only the match at the fixed offset exists for yara.
+      auto it = std::lower_bound(ms.begin(), ms.end(), *fixed,
+                                 [](const match::Match& m, int64_t o) {
+                                   return static_cast<int64_t>(m.offset) < o;
+                                 });
+      const size_t pos = static_cast<size_t>(it - ms.begin());
+      const bool hit = it != ms.end() && static_cast<int64_t>(it->offset) == *fixed;
+      ms = hit ? ms.subspan(pos, 1) : std::span<const match::Match>{};
+    }
+    match_spans[s] = ms;
+  }
+}
+
+ScanStatus Scanner::Impl::finish(eval::EvalInput& input, std::span<const uint8_t> data,
+                                 bool data_kept, ScanResult& result) {
+  if (deadline && std::chrono::steady_clock::now() > *deadline) return ScanStatus::kTimeout;
   input.matches = match_spans;
   input.externals = externals;
   input.deadline = deadline;
@@ -137,15 +169,19 @@ ScanStatus Scanner::Impl::scan(std::span<const uint8_t> data, ScanResult& result
       // Matches of `private` strings are used by conditions but never reported.
       if (!cs.is_private) {
         sm.matches.reserve(match_spans[s].size());
+        const match::Match* first = patterns ? patterns->matches(s).data() : nullptr;
         for (const match::Match& m : match_spans[s]) {
           StringMatch out;
           out.offset = static_cast<int64_t>(m.offset);
           out.length = m.length;
           out.xor_key = m.xor_key;
-          if (m.offset < data.size()) {
-            const size_t keep = std::min<size_t>(
-                {static_cast<size_t>(m.length), static_cast<size_t>(options.max_match_data),
-                 static_cast<size_t>(data.size() - m.offset)});
+          if (data_kept) {
+            const size_t i = static_cast<size_t>(&m - first);
+            if (s < kept_data.size() && i < kept_data[s].size()) out.data = kept_data[s][i];
+          } else if (m.offset < data.size()) {
+            const size_t keep = std::min<size_t>({static_cast<size_t>(m.length),
+                                                  static_cast<size_t>(options.max_match_data),
+                                                  static_cast<size_t>(data.size() - m.offset)});
             out.data.assign(reinterpret_cast<const char*>(data.data() + m.offset), keep);
           }
           sm.matches.push_back(std::move(out));
@@ -156,6 +192,36 @@ ScanStatus Scanner::Impl::scan(std::span<const uint8_t> data, ScanResult& result
     result.rules.push_back(std::move(rm));
   }
   return ScanStatus::kOk;
+}
+
+ScanStatus Scanner::Impl::scan(std::span<const uint8_t> data, ScanResult& result) {
+  begin(result);
+  if (!scan_block(data, 0)) return ScanStatus::kInternalError;
+  collect_matches(result);
+  eval::EvalInput input;
+  input.data = data;
+  input.base = 0;
+  input.filesize = static_cast<int64_t>(data.size());
+  input.entry_point = scan::entry_point_offset(data);
+  return finish(input, data, /*data_kept=*/false, result);
+}
+
+ScanStatus Scanner::scan_blocks(BlockReader& reader, ScanResult& result) {
+  Impl& im = *impl_;
+  im.begin(result);
+  uint64_t base = 0;
+  std::span<const uint8_t> bytes;
+  while (reader.next(base, bytes)) {
+    if (!im.scan_block(bytes, base)) return ScanStatus::kInternalError;
+    im.keep_block_data(bytes, base);
+    if (im.deadline && std::chrono::steady_clock::now() > *im.deadline) {
+      return ScanStatus::kTimeout;
+    }
+  }
+  im.collect_matches(result);
+  // Process memory: no file size, no entry point, no integer reads (see scanner.h).
+  eval::EvalInput input;
+  return im.finish(input, {}, /*data_kept=*/true, result);
 }
 
 ScanStatus Scanner::scan_memory(std::span<const uint8_t> data, ScanResult& result) {
@@ -189,5 +255,6 @@ ScanStatus Scanner::scan_file(const std::string& path, ScanResult& result) {
   ::munmap(map, size);
   return status;
 }
+
 
 }  // namespace yarrow

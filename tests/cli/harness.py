@@ -39,6 +39,7 @@ class Check:
     extra: Callable[[Run, Run], str | None] | None = None
     yarrow_only: bool = False  # no oracle: `extra` judges the yarrow run alone
     compare_stdout: bool = True  # False: `extra` compares what is comparable
+    subcommand: str | None = "scan"  # None: run `yarrow ARGS` (top-level options)
 
 
 @dataclass
@@ -48,9 +49,10 @@ class Suite:
     checks: list[Check] = field(default_factory=list)
 
     def add(self, name: str, *args: str, sort: bool = False, stdin: bytes | None = None,
-            extra=None, yarrow_only: bool = False, compare_stdout: bool = True) -> None:
-        self.checks.append(
-            Check(name, list(args), sort, stdin, extra, yarrow_only, compare_stdout))
+            extra=None, yarrow_only: bool = False, compare_stdout: bool = True,
+            subcommand: str | None = "scan") -> None:
+        self.checks.append(Check(name, list(args), sort, stdin, extra, yarrow_only,
+                                 compare_stdout, subcommand))
 
     def main(self) -> int:
         parser = argparse.ArgumentParser(description=self.description)
@@ -105,7 +107,8 @@ def diff(a: bytes, b: bytes, sort: bool) -> str:
 
 
 def run_check(check: Check, work: Path, yara: str, yarrow: str) -> str | None:
-    mine = execute([yarrow, "scan", *check.args], work, check.stdin)
+    sub = [check.subcommand] if check.subcommand else []
+    mine = execute([yarrow, *sub, *check.args], work, check.stdin)
     if mine.status < 0 or mine.status >= 128:
         return f"yarrow crashed or hung (status {mine.status})\nstderr: {mine.stderr[-2000:]!r}"
     if check.yarrow_only:

@@ -147,6 +147,10 @@ def help_and_version(mine, _):
 add("help", "--help", extra=help_and_version, yarrow_only=True)
 add("help_short_wins_over_error", "-h", "r.yar", extra=help_and_version, yarrow_only=True)
 add("version", "-v", extra=help_and_version, yarrow_only=True)
+add("top_help", "--help", extra=help_and_version, yarrow_only=True, subcommand=None)
+add("top_version", "--version", extra=help_and_version, yarrow_only=True, subcommand=None)
+add("top_no_command", extra=status_is(1), yarrow_only=True, subcommand=None)
+add("top_unknown_command", "frobnicate", extra=status_is(1), yarrow_only=True, subcommand=None)
 
 
 def unsupported(mine, _):

@@ -52,6 +52,8 @@ def setup(work: Path) -> None:
     write(work / "many.yar", 'rule many { strings: $a = "ab" condition: $a }\n'
                              'rule other { condition: filesize > 0 }\n')
     write(work / "many.bin", b"ab" * 1_100_000)
+    write(work / "many_dir" / "many.bin", b"ab" * 1_100_000)
+    write(work / "many_dir" / "few.bin", b"ab")
     # No hex jumps over 200 bytes here: yara counts the pieces it splits those into as strings.
     write(work / "stats.yar", FORMAT_RULES.replace("[0-700]", "[0-100]"))
     write(work / "xor.yar", XOR_RULES)
@@ -74,6 +76,8 @@ add("too_many_matches", "many.yar", "many.bin")
 add("too_many_matches_count", "-c", "many.yar", "many.bin")
 add("too_many_matches_no_warnings", "-w", "many.yar", "many.bin")
 add("too_many_matches_fail", "--fail-on-warnings", "many.yar", "many.bin", extra=status_is(1))
+add("too_many_matches_fail_dir_count", "-c", "--fail-on-warnings", "many.yar", "many_dir",
+    sort=True)
 add("too_many_matches_fail_silenced", "-w", "--fail-on-warnings", "many.yar", "many.bin")
 
 

@@ -13,6 +13,11 @@ def commands(lines):
     return [l.strip() for l in lines if l.strip() and not l.strip().startswith("#")]
 
 
+def apt_packages(text: str) -> set[str]:
+    m = re.search(r"apt-get install -y ([^&\n]*)", text)
+    return {p for p in m.group(1).split() if not p.startswith("-")} if m else set()
+
+
 def main() -> int:
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"```sh\n(.*?)```", readme, re.S)
@@ -33,11 +38,11 @@ def main() -> int:
     if not ci or ci[-1] != cmds[1]:
         print(f".ci/run must end with the README test command:\n  {cmds[1]}\nbut ends with:\n  {ci[-1] if ci else ''}")
         return 1
-    packages = set(re.search(r"apt-get install -y (.*?) &&", cmds[0]).group(1).split())
-    ci_text = (ROOT / ".ci" / "run").read_text()
-    missing = [p for p in packages if not p.startswith("-") and p not in ci_text]
-    if missing:
-        print(f".ci/run does not install {missing}, which README.md installs")
+    readme_pkgs = apt_packages(cmds[0])
+    ci_pkgs = apt_packages((ROOT / ".ci" / "run").read_text().replace("\\\n", " "))
+    if readme_pkgs != ci_pkgs:
+        print(f"README.md and .ci/run install different packages: only in README.md "
+              f"{sorted(readme_pkgs - ci_pkgs)}, only in .ci/run {sorted(ci_pkgs - readme_pkgs)}")
         return 1
     print("README.md and .ci/run agree")
     return 0

@@ -15,6 +15,7 @@ import argparse
 import base64
 import concurrent.futures
 import difflib
+import functools
 import os
 import random
 import shlex
@@ -197,6 +198,10 @@ def parse_cases(path: Path, file_id: str) -> list[Case]:
                 raise CaseError(f"{path}:{lineno}: unknown header line '{line}'")
             cur.headers[key] = value.strip()
         else:
+            key = line.partition(":")[0].strip()
+            if key in KNOWN_HEADERS and line.startswith(key + ":"):
+                raise CaseError(f"{path}:{lineno}: header '{key}:' inside a section; "
+                                "headers go before the first '--- ' line")
             buf.append(line)
     flush_section()
     for c in cases:
@@ -316,6 +321,21 @@ def _rc(r: Run) -> str:
     return f"signal {-r.rc}" if r.rc < 0 else str(r.rc)
 
 
+SANITIZER_MARKERS = (b"ERROR: AddressSanitizer", b"ERROR: LeakSanitizer",
+                     b"runtime error: ", b"WARNING: ThreadSanitizer", b"ERROR: MemorySanitizer")
+DIFFERENCES_MD = HERE.parent.parent / "docs" / "differences.md"
+
+
+@functools.lru_cache(maxsize=1)
+def documented_differences() -> frozenset:
+    """The `## anchor` headings of docs/differences.md."""
+    try:
+        lines = DIFFERENCES_MD.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return frozenset()
+    return frozenset(l[3:].strip() for l in lines if l.startswith("## "))
+
+
 def compare(case: Case, ya: Run, yr: Run, self_check: bool = False) -> Outcome:
     """Judge one case from the two runs. self_check: yara runs against itself (validating
     the cases), so a documented yarrow difference can only be checked on yara's side."""
@@ -334,6 +354,10 @@ def compare(case: Case, ya: Run, yr: Run, self_check: bool = False) -> Outcome:
         return Outcome(case, False, f"yara stderr lacks '{want}' (case is wrong)",
                        "    yara stderr: " + _first_lines(ya.err), broken_case=True)
 
+    anchor = case.headers.get("yarrow-differs")
+    if anchor and anchor not in documented_differences():
+        return Outcome(case, False, f"yarrow-differs: '{anchor}' is not a '## {anchor}' heading in "
+                       "docs/differences.md", broken_case=True)
     if self_check and "yarrow-differs" in case.headers:
         return Outcome(case, True)
     if yr.rc is None:
@@ -341,6 +365,13 @@ def compare(case: Case, ya: Run, yr: Run, self_check: bool = False) -> Outcome:
     if yr.rc < 0:
         return Outcome(case, False, f"yarrow crashed ({_rc(yr)})",
                        "    yarrow stderr: " + _first_lines(yr.err, 6))
+    # A sanitizer build exits with an ordinary status (ASan: 1), which could pass for a
+    # rejected rule: look for its report instead.
+    for marker in SANITIZER_MARKERS:
+        if marker in yr.err:
+            report = yr.err[yr.err.index(marker):]
+            return Outcome(case, False, "yarrow sanitizer report",
+                           "    yarrow stderr: " + _first_lines(report, 6))
 
     a, b = _norm(ya.out, case.sort), _norm(yr.out, case.sort)
     same = a == b and ya.rc == yr.rc

@@ -1,7 +1,7 @@
 """Random YARA rules and planted data, from a seed.
 
 The generator stays inside the language yara 4.2.3 accepts (it avoids the constructs yara
-rejects or crashes on, e.g. INT64_MIN \\ -1, `#a in (lo..hi)` with lo > 0), so most generated
+rejects, crashes or aborts on, e.g. INT64_MIN \\ -1, `#a in (lo..hi)` with lo > 0), so most generated
 rule sets compile and the comparison exercises matching and evaluation, not just the parser.
 Everything is structured (StringSpec, Cond, RuleSpec) so the minimizer in gen.py can drop
 rules, strings, modifiers and condition parts and re-render.
@@ -166,6 +166,8 @@ _RE_ATOMS = [
     ("\\d", lambda g: bytes([g.choice(b"0123456789")])), ("\\w", lambda g: bytes([g.choice(b"aZ_9")])),
     ("\\s", lambda g: bytes([g.choice(b" \t")])), (".", lambda g: bytes([g.choice(b"abz.-")])),
     ("[0-9a-f]", lambda g: bytes([g.choice(b"09af")])),
+    ("\\b", lambda g: b""), ("\\W", lambda g: bytes([g.choice(b" .-")])),
+    ("[\\x00-\\x1f]", lambda g: bytes([g.randrange(32)])),
 ]
 
 
@@ -184,7 +186,7 @@ def gen_regex(rng: random.Random, ident: str) -> StringSpec:
         r = rng.random()
         # Repeated groups of repeated atoms make yara run out of regex fibers (error 46):
         # keep groups unquantified so the generated sets scan.
-        if r < 0.6 or t.startswith("("):
+        if r < 0.6 or t.startswith("(") or t == "\\b":
             return t, f
         choices = [("*", 0, 3), ("+", 1, 3), ("?", 0, 1), ("{2}", 2, 2), ("{1,3}", 1, 3),
                    ("{2,}", 2, 4), ("{,2}", 0, 2)]
@@ -325,7 +327,7 @@ def gen_atom(rng: random.Random, ids: list[str], size: int, positions: dict) -> 
     n = s[1:]
     pos = positions.get(s) or [rng.randrange(max(size, 1))]
     p = rng.choice(pos)
-    r = rng.randrange(22)
+    r = rng.randrange(25)
     if r == 0:
         return Cond(f"#{n} {_cmp(rng)} {rng.randint(0, 3)}", {s})
     if r == 1:
@@ -368,6 +370,17 @@ def gen_atom(rng: random.Random, ids: list[str], size: int, positions: dict) -> 
         return Cond(f"#{n} * 2 - 1 {_cmp(rng)} {rng.randint(-1, 5)}", {s})
     if r == 15:
         return Cond(f"defined @{n}[{rng.randint(1, 3)}]", {s})
+    if r == 19 and len(ids) > 1:
+        t = rng.choice([i for i in ids if i != s])[1:]
+        q1, q2 = rng.choice(["any", "all"]), rng.choice(["any", "all", "none"])
+        return Cond(f"for {q1} i in (1..#{n}) : ( for {q2} j in (1..#{t}) : "
+                    f"( @{t}[j] {_cmp(rng)} @{n}[i] + {rng.randint(-4, 40)} ) )", {s, "$" + t})
+    if r == 20:
+        q = rng.choice(["any", "all", "none", "1", "2"])
+        return Cond(f"{q} of ($s*)", {"*"})
+    if r == 21:
+        q = rng.choice(["any", "all"])
+        return Cond(f"for {q} of ($s*) : ( ! {_cmp(rng)} {rng.randint(1, 12)} or @ < {p} )", {"*"})
     if r == 16:
         f = rng.choice(["uint8", "uint16", "uint32be"])
         off = rng.randrange(size + 1)

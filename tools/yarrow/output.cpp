@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "progress.h"
 #include "yara_format.h"
 
 namespace yarrow::cli {
@@ -119,15 +120,26 @@ void YaraTextSink::file(const FileReport& report) {
   std::string text = render(report);
   std::string diag;
   for (const std::string& w : report.warnings) diag += "warning: " + w + "\n";
+  if (show_suppressed_) {
+    for (const SuppressedRule& s : report.suppressed) {
+      diag += "suppressed: " + s.rule->rule->name + " " + std::string(report.path) + " (" +
+              s.suppression.id + ": " + s.suppression.reason + ")\n";
+    }
+  }
   if (!report.ok) {
     diag += "error scanning ";
     diag += report.path;
     diag += ": " + report.error + "\n";
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!text.empty()) std::fwrite(text.data(), 1, text.size(), out_);
+  if (!text.empty()) {
+    if (Progress::running()) Progress::erase_for_output(err_);
+    std::fwrite(text.data(), 1, text.size(), out_);
+    if (Progress::running()) std::fflush(out_);
+  }
   if (!diag.empty()) {
     std::fflush(out_);
+    Progress::erase_for_output(err_);
     std::fwrite(diag.data(), 1, diag.size(), err_);
   }
 }
@@ -135,6 +147,7 @@ void YaraTextSink::file(const FileReport& report) {
 void YaraTextSink::note(std::string_view line) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::fflush(out_);
+  Progress::erase_for_output(err_);
   std::fwrite(line.data(), 1, line.size(), err_);
   std::fputc('\n', err_);
 }

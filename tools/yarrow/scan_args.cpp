@@ -74,8 +74,25 @@ const OptionSpec kOptions[] = {
     {'a', "timeout", &ScanArgs::timeout, 1, "abort scanning after the given number of SECONDS",
      "SECONDS"},
     {'v', "version", &ScanArgs::version, 1, "show version information", nullptr},
+    // yarrow's own options, after yara's (see kFirstExtension).
+    {0, "policy", &ScanArgs::policy_files, kMaxListArgs,
+     "apply the exclusion policy in FILE (repeatable; docs/policy.md)", "FILE"},
+    {0, "show-suppressed", &ScanArgs::show_suppressed, 1,
+     "list findings suppressed by a policy, with the exclusion's id and reason", nullptr},
+    {0, "output", &ScanArgs::output_format, 1,
+     "output format: text (yara's, default) or json (JSON lines, docs/output.md)", "FORMAT"},
+    {0, "pid", &ScanArgs::pids, kMaxListArgs, "scan the memory of process PID (repeatable)",
+     "PID"},
+    {0, "all-processes", &ScanArgs::all_processes, 1, "scan the memory of every process",
+     nullptr},
+    {0, "no-progress", &ScanArgs::no_progress, 1,
+     "no progress line on stderr (it is only shown when stderr is a terminal)", nullptr},
 };
+// Options from "policy" on are yarrow's: their long form also takes its value from the next
+// argument (`--policy FILE`), which yara's parser never does.
+constexpr const char* kFirstExtension = "policy";
 constexpr size_t kOptionCount = sizeof(kOptions) / sizeof(kOptions[0]);
+
 
 enum class OptError { kNone, kUnknown, kTooMany, kNeedsInteger, kNeedsString };
 
@@ -165,8 +182,15 @@ ParseResult parse_scan_args(const std::vector<std::string>& argv) {
         error = OptError::kUnknown;
       } else {
         size_t eq = arg.find('=');
-        error =
-            parser.apply(index, eq == std::string::npos ? nullptr : arg.c_str() + eq + 1, nullptr);
+        if (eq == std::string::npos && index >= find_long(kFirstExtension) &&
+            takes_value(kOptions[index]) && i + 1 < argv.size()) {
+          bool used = false;
+          error = parser.apply(index, argv[i + 1].c_str(), &used);
+          if (used) ++i;
+        } else {
+          error = parser.apply(index, eq == std::string::npos ? nullptr : arg.c_str() + eq + 1,
+                               nullptr);
+        }
       }
     } else if (arg.size() > 1 && arg[0] == '-' && arg[1] != '-') {
       for (size_t j = 1; j < arg.size() && error == OptError::kNone; ++j) {

@@ -46,7 +46,15 @@ struct ScanArgs {
   bool scan_list = false;            // --scan-list
   bool version = false;              // -v
 
-  int64_t max_process_memory_chunk = 1073741824;  // accepted, no process scanning yet
+  // yarrow's own options (not in yara); long only, and they also take `--name VALUE`.
+  std::vector<std::string> policy_files;  // --policy: exclusion policies, applied in order
+  bool show_suppressed = false;           // --show-suppressed: list suppressed findings
+  std::string output_format = "text";     // --output: text (yara's) | json (JSON lines)
+  std::vector<std::string> pids;          // --pid: scan these processes' memory
+  bool all_processes = false;             // --all-processes
+  bool no_progress = false;               // --no-progress
+
+  int64_t max_process_memory_chunk = 1073741824;  // bytes read from a process at once
   int64_t max_rules = 0;                          // -l; 0 = no limit
   int64_t max_strings_per_rule = 10000;
   int64_t skip_larger = 0;             // -z; <= 0 = no limit

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -12,13 +13,17 @@
 #include <memory>
 #include <thread>
 
+#include "json_output.h"
 #include "output.h"
+#include "procmem/process_info.h"
+#include "progress.h"
 #include "rule_loading.h"
 #include "scan_args.h"
 #include "scan_session.h"
 #include "target_walk.h"
 #include "version.h"
 #include "work_queue.h"
+#include "yarrow/policy.h"
 #include "yarrow/scanner.h"
 
 namespace yarrow::cli {
@@ -76,11 +81,48 @@ TextFormat text_format(const ScanArgs& args, bool many_targets) {
 }
 
 int scan_single(ScanSession& session, const std::string& target) {
-  if (all_digits(target) && ::access(target.c_str(), F_OK) != 0)
-    return fail("error scanning " + target + ": scanning process memory is not supported yet");
   Scanner scanner(session.rules(), session.scanner_options());
   ScanResult result;
+  // yara's `yara RULES PID`: a number that names no file is a process.
+  if (all_digits(target) && ::access(target.c_str(), F_OK) != 0) {
+    int64_t pid = 0;
+    try {
+      pid = std::stoll(target);
+    } catch (const std::exception&) {
+      pid = -1;
+    }
+    return session.scan_process(scanner, result, pid, target) ? 0 : 1;
+  }
   return session.scan_target(scanner, result, target) ? 0 : 1;
+}
+
+// --pid (one or more) and --all-processes. A single --pid fails the run when it can't be
+// scanned, like `yara RULES PID`; over several processes an error is reported and the scan goes
+// on (processes exit at any moment), like a directory.
+int scan_processes(ScanSession& session, const ScanArgs& args, std::vector<int64_t> pids) {
+  int64_t threads = args.threads;
+  if (threads == kThreadsNotGiven)
+    threads = std::clamp<int64_t>(std::thread::hardware_concurrency(), 1, kMaxThreads);
+  threads = std::clamp<int64_t>(threads, 1, kMaxThreads);
+  if (pids.size() == 1 && !args.all_processes) {
+    Scanner scanner(session.rules(), session.scanner_options());
+    ScanResult result;
+    return session.scan_process(scanner, result, pids[0], std::to_string(pids[0])) ? 0 : 1;
+  }
+  WorkQueue queue(kQueueCapacity);
+  std::vector<std::thread> workers;
+  for (int64_t i = 0; i < threads; ++i) {
+    workers.emplace_back([&] {
+      Scanner scanner(session.rules(), session.scanner_options());
+      ScanResult result;
+      while (std::optional<std::string> pid = queue.pop())
+        session.scan_process(scanner, result, std::stoll(*pid), *pid);
+    });
+  }
+  for (int64_t pid : pids) queue.push(std::to_string(pid));
+  queue.close();
+  for (std::thread& worker : workers) worker.join();
+  return 0;
 }
 
 // A directory or a scan list: a walker feeds paths to `threads` scanning threads. As in yara,
@@ -146,7 +188,6 @@ int run_scan_command(const std::vector<std::string>& argv) {
         "yarrow %s, a YARA-compatible pattern matching engine.\n%s\n\n"
         "Mandatory arguments to long options are mandatory for short options too.\n\n",
         kYarrowVersion, kUsage);
-    std::cout << std::flush;
     print_scan_help(std::cout);
     std::cout << "\nWith no RULES_FILE, the rule files (*.yar, *.yara) of " << default_rules_dir()
               << " are used.\nOptions marked \"not supported yet\" end with an error.\n";
@@ -155,14 +196,28 @@ int run_scan_command(const std::vector<std::string>& argv) {
   if (args.threads > kMaxThreads)
     return fail("maximum number of threads is " + std::to_string(kMaxThreads));
   if (args.module_names) return unsupported("-M (modules)");
-  if (args.positional.empty())
+  const bool process_mode = !args.pids.empty() || args.all_processes;
+  if (args.positional.empty() && !process_mode)
     return fail(std::string("yarrow scan: wrong number of arguments\n") + kUsage +
                 "\n\nTry `--help` for more options");
+  if (args.output_format != "text" && args.output_format != "json")
+    return fail("yarrow scan: unknown output format `" + args.output_format +
+                "` (text or json)");
+  if (!args.pids.empty() && args.all_processes)
+    return fail("yarrow scan: --pid and --all-processes exclude each other");
+  std::vector<int64_t> pids;
+  for (const std::string& pid : args.pids) {
+    if (!all_digits(pid) || pid.size() > 18)
+      return fail("yarrow scan: --pid needs a process id, got `" + pid + "`");
+    pids.push_back(std::stoll(pid));
+  }
   if (!args.module_data.empty()) return unsupported("-x (module data)");
   if (args.print_module_data) return unsupported("-D (module data)");
   if (args.compiled_rules) return unsupported("-C (compiled rules)");
 
-  std::vector<std::string> rule_args(args.positional.begin(), args.positional.end() - 1);
+  // In process mode every positional argument is a rule file: the targets are processes.
+  std::vector<std::string> rule_args(args.positional.begin(),
+                                     args.positional.end() - (process_mode ? 0 : 1));
   if (rule_args.empty()) {
     // yarrow's own convenience (yara needs a rule file): the shipped rule pack.
     std::string dir = default_rules_dir();
@@ -174,26 +229,77 @@ int run_scan_command(const std::vector<std::string>& argv) {
   std::shared_ptr<const Rules> rules = load_rules(args, rule_args, stderr);
   if (rules == nullptr) return 1;
 
+  SessionExtras extras;
+  extras.json = args.output_format == "json";
+  for (const std::string& file : args.policy_files) {
+    Diagnostics diags;
+    std::shared_ptr<const Policy> policy = Policy::load_file(file, diags);
+    for (const Diagnostic& d : diags) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    if (policy == nullptr) return 1;
+    extras.policies.push_back(std::move(policy));
+  }
+  if (args.all_processes) {
+    // Never itself: its own memory holds every rule's strings.
+    const int64_t self = ::getpid();
+    for (int64_t pid : procmem::list_pids())
+      if (pid != self) pids.push_back(pid);
+  }
+
   static char stdout_buffer[1 << 16];
   std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
 
-  const std::string& target = args.positional.back();
-  bool target_is_dir = is_directory(target);
-  YaraTextSink sink(text_format(args, target_is_dir || args.scan_list));
+  const auto started = std::chrono::steady_clock::now();
+  const std::string target = process_mode ? std::string() : args.positional.back();
+  bool target_is_dir = !process_mode && is_directory(target);
+  YaraTextSink text_sink(text_format(args, target_is_dir || args.scan_list || pids.size() > 1));
+  text_sink.set_show_suppressed(args.show_suppressed);
+  JsonSink json_sink;
+  OutputSink& sink = extras.json ? static_cast<OutputSink&>(json_sink) : text_sink;
   if (args.print_stats) sink.rules_stats(*rules);
 
   int status;
+  ScanStats* stats = nullptr;
+  std::unique_ptr<ScanSession> session;
   if (args.scan_list && target_is_dir) {
     sink.flush();
     status = fail("error: cannot use a directory as scan list.");
   } else {
-    ScanSession session(rules, args, sink);
-    if (args.scan_list || target_is_dir)
-      status = scan_many(session, args, sink, args.scan_list);
+    session = std::make_unique<ScanSession>(rules, args, sink, extras);
+    stats = &session->stats();
+    Progress progress(*stats, !args.no_progress && ::isatty(STDERR_FILENO) == 1);
+    session->set_progress(&progress);
+    if (process_mode)
+      status = scan_processes(*session, args, pids);
+    else if (args.scan_list || target_is_dir)
+      status = scan_many(*session, args, sink, args.scan_list);
     else
-      status = scan_single(session, target);
+      status = scan_single(*session, target);
+    progress.stop();
+    session->set_progress(nullptr);
   }
   sink.flush();
+  if (stats != nullptr) {
+    const int64_t suppressed = stats->suppressed.load();
+    if (suppressed > 0) {
+      std::fprintf(stderr, "yarrow: %lld finding%s suppressed by policy%s\n",
+                   static_cast<long long>(suppressed), suppressed == 1 ? "" : "s",
+                   args.show_suppressed ? "" : " (--show-suppressed to list)");
+    }
+    if (extras.json) {
+      RunSummary summary;
+      summary.files_scanned = stats->files_scanned.load();
+      summary.processes_scanned = stats->processes_scanned.load();
+      summary.bytes_scanned = stats->bytes_scanned.load();
+      summary.errors = stats->errors.load();
+      summary.findings = stats->findings.load();
+      summary.suppressed = suppressed;
+      summary.duration_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      summary.exit_status = status;
+      json_sink.summary(summary);
+    }
+  }
+  std::fflush(stderr);
   return status;
 }
 

@@ -1,7 +1,14 @@
 #include "scan_session.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdint>
+
+#include "procmem/process_info.h"
+#include "procmem/process_memory.h"
+#include "progress.h"
+#include "target_context.h"
 
 namespace yarrow::cli {
 namespace {
@@ -10,10 +17,16 @@ bool contains(const std::vector<std::string>& list, const std::string& s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
 
+// Regions every process has that the kernel never lets /proc/PID/mem read: not worth a warning.
+bool expected_unreadable(const std::string& name) {
+  return name == "[vvar]" || name == "[vsyscall]";
+}
+
 }  // namespace
 
-ScanSession::ScanSession(std::shared_ptr<const Rules> rules, const ScanArgs& args, OutputSink& sink)
-    : rules_(std::move(rules)), args_(args), sink_(sink) {
+ScanSession::ScanSession(std::shared_ptr<const Rules> rules, const ScanArgs& args, OutputSink& sink,
+                         SessionExtras extras)
+    : rules_(std::move(rules)), args_(args), sink_(sink), extras_(std::move(extras)) {
   for (const RuleInfo& rule : rules_->rules()) {
     bool show = true;
     if (!args_.tags.empty()) {
@@ -39,10 +52,82 @@ ScanOptions ScanSession::scanner_options() const {
 }
 
 bool ScanSession::scan_target(Scanner& scanner, ScanResult& result, const std::string& path) {
+  if (extras_.progress != nullptr) extras_.progress->set_current(path);
   FileReport report;
   report.path = path;
+  struct stat st {};
+  const bool have_stat = ::stat(path.c_str(), &st) == 0;
+  TargetContext context;
+  const bool need_context = extras_.json || !extras_.policies.empty();
+  if (need_context && have_stat) {
+    context = file_target(path, st);
+    if (extras_.json) context.sha256 = sha256_file(path);
+    report.context = &context;
+  } else if (need_context) {
+    context.host = host_name();
+    report.context = &context;
+  }
   ScanStatus status = scanner.scan_file(path, result);
+  if (status == ScanStatus::kOk) {
+    stats_.files_scanned.fetch_add(1, std::memory_order_relaxed);
+    if (have_stat) stats_.bytes_scanned.fetch_add(st.st_size, std::memory_order_relaxed);
+  }
+  return finish(report, status, result);
+}
 
+bool ScanSession::scan_process(Scanner& scanner, ScanResult& result, int64_t pid,
+                               const std::string& label) {
+  if (extras_.progress != nullptr) extras_.progress->set_current("pid " + label);
+  FileReport report;
+  report.path = label;
+  TargetContext context;
+  context.source = SourceKind::kProcess;
+  context.host = host_name();
+  // Gathered before reading memory: a process that exits during the scan keeps its context.
+  if (extras_.json || !extras_.policies.empty()) {
+    context.process = procmem::process_context(pid);
+    report.context = &context;
+  }
+  std::string error;
+  std::unique_ptr<procmem::ProcessMemoryReader> reader = procmem::ProcessMemoryReader::open(
+      pid, static_cast<uint64_t>(std::max<int64_t>(args_.max_process_memory_chunk, 1)), error);
+  if (reader == nullptr) {
+    result.rules.clear();
+    result.warnings.clear();
+    report.ok = false;
+    report.error = "can not attach to process (" + error + ")";
+    stats_.errors.fetch_add(1, std::memory_order_relaxed);
+    sink_.file(report);
+    return false;
+  }
+  ScanStatus status = scanner.scan_blocks(*reader, result);
+  if (status == ScanStatus::kOk) {
+    stats_.processes_scanned.fetch_add(1, std::memory_order_relaxed);
+    stats_.bytes_scanned.fetch_add(static_cast<int64_t>(reader->bytes_read()),
+                                   std::memory_order_relaxed);
+  }
+  if (!args_.no_warnings) {
+    size_t skipped = 0;
+    std::string first;
+    for (const procmem::SkippedRegion& r : reader->skipped()) {
+      if (expected_unreadable(r.name)) continue;
+      if (skipped++ == 0) {
+        char range[64];
+        std::snprintf(range, sizeof(range), "%llx-%llx", static_cast<unsigned long long>(r.begin),
+                      static_cast<unsigned long long>(r.end));
+        first = std::string(range) + (r.name.empty() ? "" : " " + r.name) + ": " + r.reason;
+      }
+    }
+    if (skipped > 0) {
+      sink_.note("warning: process " + label + ": skipped " + std::to_string(skipped) +
+                 " unreadable memory region" + (skipped == 1 ? "" : "s") + " (first: " + first +
+                 ")");
+    }
+  }
+  return finish(report, status, result);
+}
+
+bool ScanSession::finish(FileReport& report, ScanStatus status, const ScanResult& result) {
   bool warnings_fail = false;
   if (!args_.no_warnings) {
     report.warnings = result.warnings;
@@ -53,19 +138,34 @@ bool ScanSession::scan_target(Scanner& scanner, ScanResult& result, const std::s
   if (status != ScanStatus::kOk) {
     report.ok = false;
     report.error = to_string(status);
+    stats_.errors.fetch_add(1, std::memory_order_relaxed);
   } else if (warnings_fail) {
     report.ok = false;
     report.error = "warning treated as error (--fail-on-warnings)";
+    stats_.errors.fetch_add(1, std::memory_order_relaxed);
   } else {
     const RuleInfo* first = rules_->rules().data();
     for (const RuleMatch& match : result.rules) {
       if (match.rule == nullptr) continue;
       bool show = passes_filters_[static_cast<size_t>(match.rule - first)] &&
                   (match.matched != args_.negate);
-      if (show) report.rules.push_back(&match);
+      bool suppressed = false;
+      if (show && match.matched) stats_.findings.fetch_add(1, std::memory_order_relaxed);
+      if (show && match.matched && report.context != nullptr) {
+        if (!extras_.policies.empty()) {
+          Finding finding = make_finding(*rules_, match, *report.context);
+          if (std::optional<Suppression> s = evaluate_policies(extras_.policies, finding)) {
+            report.suppressed.push_back(SuppressedRule{&match, std::move(*s)});
+            stats_.suppressed.fetch_add(1, std::memory_order_relaxed);
+            suppressed = true;
+          }
+        }
+      }
+      if (show && !suppressed) report.rules.push_back(&match);
       int64_t total = total_matches_.load(std::memory_order_relaxed);
       if (match.matched) {
-        ++report.match_count;
+        // -c counts what is reported: a suppressed finding is not.
+        if (!suppressed) ++report.match_count;
         total = total_matches_.fetch_add(1, std::memory_order_relaxed) + 1;
       }
       if (args_.max_rules != 0 && total >= args_.max_rules) break;

@@ -12,14 +12,25 @@
 
 #include "output.h"
 #include "scan_args.h"
+#include "yarrow/policy.h"
 #include "yarrow/rules.h"
 #include "yarrow/scanner.h"
 
 namespace yarrow::cli {
 
+class Progress;
+
+// What a session adds to yara's behaviour; all off by default (yara parity).
+struct SessionExtras {
+  std::vector<std::shared_ptr<const Policy>> policies;  // --policy, in order
+  bool json = false;                                    // --output json: context + sha256
+  Progress* progress = nullptr;                         // told the current target
+};
+
 class ScanSession {
  public:
-  ScanSession(std::shared_ptr<const Rules> rules, const ScanArgs& args, OutputSink& sink);
+  ScanSession(std::shared_ptr<const Rules> rules, const ScanArgs& args, OutputSink& sink,
+              SessionExtras extras = {});
 
   // Options each thread's Scanner is created with.
   ScanOptions scanner_options() const;
@@ -27,6 +38,14 @@ class ScanSession {
   // Scans `path` with the caller's scanner and reports it to the sink. Returns true when the
   // scan succeeded.
   bool scan_target(Scanner& scanner, ScanResult& scratch, const std::string& path);
+
+  // Scans the memory of process `pid`, reported under the name `label` (yara prints the PID as
+  // given). Unreadable regions are skipped with a warning. Returns true when the scan succeeded.
+  bool scan_process(Scanner& scanner, ScanResult& scratch, int64_t pid, const std::string& label);
+
+  ScanStats& stats() { return stats_; }
+  // Set before scanning starts and cleared after it ends (not while threads run).
+  void set_progress(Progress* progress) { extras_.progress = progress; }
 
   const std::shared_ptr<const Rules>& rules() const { return rules_; }
 
@@ -36,6 +55,11 @@ class ScanSession {
   OutputSink& sink_;
   std::vector<bool> passes_filters_;  // by rule index in rules_->rules(): -t / -i verdict
   std::atomic<int64_t> total_matches_{0};
+  SessionExtras extras_;
+  ScanStats stats_;
+
+  // Fills `report` from a finished scan (filters, -n, -l, policies) and hands it to the sink.
+  bool finish(FileReport& report, ScanStatus status, const ScanResult& result);
 };
 
 }  // namespace yarrow::cli

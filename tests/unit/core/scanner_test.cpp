@@ -95,5 +95,40 @@ TEST(Scanner, ThreadsShareOneRules) {
   for (int m : mismatches) EXPECT_EQ(m, 0);
 }
 
+// Serves blocks from one reused buffer, as a process reader does.
+class TwoBlocks : public BlockReader {
+ public:
+  bool next(uint64_t& base, std::span<const uint8_t>& bytes) override {
+    static const char* kBlocks[] = {"xx hello", "hello yy"};
+    static const uint64_t kBases[] = {0x1000, 0x8000};
+    if (i_ == 2) return false;
+    buffer_ = kBlocks[i_];
+    base = kBases[i_++];
+    bytes = {reinterpret_cast<const uint8_t*>(buffer_.data()), buffer_.size()};
+    return true;
+  }
+
+ private:
+  int i_ = 0;
+  std::string buffer_;
+};
+
+TEST(Scanner, BlocksAreOneAddressSpace) {
+  Compiled out = compile(
+      "rule r { strings: $h = \"hello\" condition: #h == 2 and @h[2] == 0x8000 }\n"
+      "rule u { condition: not defined filesize and not defined uint8(0x1000) }");
+  ASSERT_NE(out.rules, nullptr);
+  Scanner scanner(out.rules);
+  ScanResult result;
+  TwoBlocks reader;
+  ASSERT_EQ(scanner.scan_blocks(reader, result), ScanStatus::kOk);
+  ASSERT_EQ(result.rules.size(), 2u);
+  const StringMatches& h = result.rules[0].strings[0];
+  ASSERT_EQ(h.matches.size(), 2u);
+  EXPECT_EQ(h.matches[0].offset, 0x1003);
+  EXPECT_EQ(h.matches[0].data, "hello");
+  EXPECT_EQ(h.matches[1].data, "hello");
+}
+
 }  // namespace
 }  // namespace yarrow::test

@@ -281,6 +281,9 @@ def make_case(rng):
             s[i] = rng.choice(ALPHA)
         data += s
         data += rand_bytes(rng, rng.randrange(0, 8))
+    if rng.random() < 0.08:
+        # Long inputs exercise the 4096-byte verification limit and chained hex strings.
+        data = data * rng.randint(20, 120)
     return kind, literal, mods, args, bytes(data)
 
 

@@ -87,6 +87,19 @@ TEST_F(IncludeTest, MissingFile) {
   EXPECT_EQ(p.diags.at(0).line, 2u);
 }
 
+// Like yara 4.2.3, only regular files can be included; reading /dev/zero (or a FIFO) would never
+// end (found while hardening the front end; see docs/robustness.md).
+TEST_F(IncludeTest, DevicesAreNotIncluded) {
+  for (const char* device : {"/dev/zero", "/dev/null"}) {
+    const std::string top =
+        write("top.yar", std::string("include \"") + device + "\"\nrule r { condition: true }\n");
+    Parsed p = parse_path(top);
+    ASSERT_FALSE(p.ok) << device;
+    EXPECT_EQ(p.diags.at(0).code, "E108");
+    EXPECT_EQ(p.diags.at(0).message, std::string("can't open include file: ") + device);
+  }
+}
+
 TEST_F(IncludeTest, Cycles) {
   const std::string self = write("self.yar", "include \"self.yar\"\n");
   Parsed p = parse_path(self);

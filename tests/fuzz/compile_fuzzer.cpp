@@ -1,0 +1,94 @@
+// compile_fuzzer: rule text -> yarrow::Compiler (parse, names and types, string specs, matcher
+// database) -> build().
+//
+// Input: optional option byte in 0x01..0x1f except \t \n \r, then rule text. With option bit
+// 0x02 the text is split at NUL bytes into up to four sources added one after the other (in
+// namespaces picked by bit 0x04), as `yara a.yar ns:b.yar` would. Includes are disabled.
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "fuzz_targets.h"
+#include "yarrow/compiler.h"
+
+namespace yarrow::fuzz {
+namespace {
+
+bool is_option_byte(uint8_t b) { return b >= 0x01 && b <= 0x1f && b != '\t' && b != '\n' && b != '\r'; }
+
+size_t error_count(const Diagnostics& diags) {
+  size_t n = 0;
+  for (const Diagnostic& d : diags) n += d.severity == Severity::kError;
+  return n;
+}
+
+}  // namespace
+
+int compile_one(const uint8_t* data, size_t size) {
+  if (size > kMaxRuleInput) return 0;
+  uint8_t bits = 0;
+  if (size > 0 && is_option_byte(data[0])) {
+    bits = data[0];
+    ++data;
+    --size;
+  }
+  CompilerOptions options;
+  options.allow_includes = false;
+  if (bits & 0x08) options.max_strings_per_rule = 3;
+  Compiler compiler(options);
+  if (bits & 0x01) {
+    fuzz_require(compiler.define_external("ext_int", int64_t{7}), "compile", "define_external");
+    fuzz_require(compiler.define_external("ext_bool", true), "compile", "define_external");
+    fuzz_require(compiler.define_external("ext_str", std::string("fuzz")), "compile",
+                 "define_external");
+    fuzz_require(compiler.define_external("ext_float", 1.5), "compile", "define_external");
+    fuzz_require(!compiler.define_external("ext_int", int64_t{8}), "compile",
+                 "define_external accepted a duplicate");
+  }
+
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  for (int i = 0; i < 4; ++i) {
+    std::string_view part = text;
+    if ((bits & 0x02) && i < 3) {
+      const size_t nul = text.find('\0');
+      if (nul != std::string_view::npos) {
+        part = text.substr(0, nul);
+        text.remove_prefix(nul + 1);
+      } else {
+        text = {};
+      }
+    } else {
+      text = {};
+    }
+    const std::string ns = (bits & 0x04) ? "ns" + std::to_string(i % 2) : "default";
+    const size_t before = error_count(compiler.diagnostics());
+    const bool ok = compiler.add_source(part, ns, "fuzz" + std::to_string(i) + ".yar");
+    const size_t after = error_count(compiler.diagnostics());
+    fuzz_require(ok == (after == before), "compile", "add_source result disagrees with errors");
+    if (text.empty()) break;
+  }
+  for (const Diagnostic& d : compiler.diagnostics()) {
+    fuzz_require(!d.code.empty() && !d.message.empty(), "compile", "diagnostic without code/message");
+  }
+
+  const bool had_errors = compiler.has_errors();
+  std::shared_ptr<const Rules> rules = compiler.build();
+  fuzz_require((rules == nullptr) == had_errors, "compile", "build() result disagrees with errors");
+  if (rules) {
+    size_t strings = 0;
+    for (const RuleInfo& info : rules->rules()) {
+      fuzz_require(!info.name.empty(), "compile", "rule without a name");
+      strings += info.string_ids.size();
+    }
+    fuzz_require(strings == rules->string_count(), "compile", "string_count mismatch");
+  }
+  return 0;
+}
+
+}  // namespace yarrow::fuzz
+
+#ifdef YARROW_LIBFUZZER_MAIN
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return yarrow::fuzz::compile_one(data, size);
+}
+#endif

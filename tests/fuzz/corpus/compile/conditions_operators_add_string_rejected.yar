@@ -1,0 +1,1 @@
+rule r { condition: "a" + 1 == 2 }

@@ -1,0 +1,1 @@
+rule r { strings: $a = "ab" condition: not defined !a[5] and defined !a[1] }

@@ -1,0 +1,1 @@
+/* outer /* inner */ still comment? */ rule r { condition: true }

@@ -1,0 +1,2 @@
+rule a { strings: $x = "xx" condition: $x }
+rule b { strings: $x = "xx" condition: $x }

@@ -1,0 +1,1 @@
+rule r { strings: $a = /(ab){2,3}/ condition: $a }

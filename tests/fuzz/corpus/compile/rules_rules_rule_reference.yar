@@ -1,0 +1,3 @@
+rule a { strings: $x = "xx" condition: $x }
+rule b { condition: a }
+rule c { condition: not a }

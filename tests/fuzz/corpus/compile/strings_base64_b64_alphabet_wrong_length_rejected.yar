@@ -1,0 +1,1 @@
+rule r { strings: $a = "abc" base64("ABC") condition: $a }

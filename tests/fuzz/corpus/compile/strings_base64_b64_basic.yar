@@ -1,0 +1,1 @@
+rule r { strings: $a = "This program cannot" base64 condition: $a }

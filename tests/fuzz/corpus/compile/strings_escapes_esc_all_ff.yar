@@ -1,0 +1,1 @@
+rule r { strings: $a = "\xff\xff" condition: #a == 3 }

@@ -1,0 +1,1 @@
+rule r { strings: $a = "a\xZZ" condition: $a }

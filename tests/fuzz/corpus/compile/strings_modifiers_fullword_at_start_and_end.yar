@@ -1,0 +1,1 @@
+rule r { strings: $a = "edge" fullword condition: #a == 2 }

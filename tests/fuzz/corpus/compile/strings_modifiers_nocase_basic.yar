@@ -1,0 +1,1 @@
+rule r { strings: $a = "Hello World" nocase condition: #a == 3 }

@@ -1,0 +1,1 @@
+rule r { strings: $a = "len7str" $b = "x" condition: any of them }

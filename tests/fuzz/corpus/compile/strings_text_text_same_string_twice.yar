@@ -1,0 +1,1 @@
+rule r { strings: $a = "dup" $b = "dup" condition: $a and $b }

@@ -1,0 +1,1 @@
+rule r { strings: $a = "secret" xor condition: #a == 4 }

@@ -1,0 +1,1 @@
+rule r1 { strings: $a = "ab" wide condition: !a == 4 }

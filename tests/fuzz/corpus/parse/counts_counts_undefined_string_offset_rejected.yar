@@ -1,0 +1,1 @@
+rule r { strings: $a = "ab" condition: @b == 0 and $a }

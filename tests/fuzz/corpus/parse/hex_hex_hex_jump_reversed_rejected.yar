@@ -1,0 +1,1 @@
+rule r { strings: $a = { 41 [5-2] 42 } condition: $a }

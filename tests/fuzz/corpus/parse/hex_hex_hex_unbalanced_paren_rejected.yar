@@ -1,0 +1,1 @@
+rule r { strings: $a = { 41 ( 42 | 43 } condition: $a }

@@ -1,0 +1,10 @@
+rule i8 { condition: int8(0) == -128 }
+rule u8 { condition: uint8(0) == 128 }
+rule i16 { condition: int16(0) == 0x7f80 }
+rule u16 { condition: uint16(0) == 0x7f80 }
+rule i16be { condition: int16be(0) == -32641 }
+rule u16be { condition: uint16be(0) == 0x807f }
+rule i32 { condition: int32(0) == -16744576 }
+rule u32 { condition: uint32(0) == 0xff007f80 }
+rule i32be { condition: int32be(0) == -2139159297 }
+rule u32be { condition: uint32be(0) == 0x807f00ff }

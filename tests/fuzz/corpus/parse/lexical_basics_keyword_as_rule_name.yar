@@ -1,0 +1,1 @@
+rule condition { condition: true }

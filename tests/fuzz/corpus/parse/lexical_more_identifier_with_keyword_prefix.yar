@@ -1,0 +1,3 @@
+rule rule_true { condition: true }
+rule conditional { condition: rule_true }
+rule strings_x { condition: conditional }

@@ -1,0 +1,1 @@
+rule r { strings: $a = /needle/ condition: $a }

@@ -1,0 +1,1 @@
+rule r { strings: $a = "x" wide wide condition: $a }

@@ -1,0 +1,1 @@
+rule r { strings: $a = "x" xor(256) condition: $a }
