@@ -214,8 +214,10 @@ Val Evaluator::eval(uint32_t id) {
       return integer(!b.undef && truth(kid_node(1), b) != 0);
     }
     case Op::kOr: {
+      // yara jumps over the rest of an `or` when its left side holds, leaving that side's raw
+      // value (not 1) as the result; loop bodies add it up.
       Val a = kid(0);
-      if (!a.undef && truth(kid_node(0), a) != 0) return integer(1);
+      if (!a.undef && truth(kid_node(0), a) != 0) return integer(truth(kid_node(0), a));
       Val b = kid(1);
       return integer(!b.undef && truth(kid_node(1), b) != 0);
     }

@@ -34,13 +34,32 @@ std::string needle_predicate(const std::string& column, const Needle& n) {
   return column + (n.nocase ? " contains " : " contains_cs ") + kql_string(n.text);
 }
 
-std::string string_predicate(const StringModel& s, const KqlTable& table) {
+// The searched columns joined by a line break, so each literal needle is tested once per row.
+// The separator is not alphanumeric, so `has` terms and fullword boundaries stay those of each
+// column; YARA regexes are still tested column by column because their `^`/`$` anchor to a
+// whole field.
+std::vector<std::string> searched_columns(const KqlTable& table) {
   std::vector<std::string> cols = table.search_columns;
   for (const std::string& d : table.dynamic_columns) cols.push_back("tostring(" + d + ")");
+  return cols;
+}
+
+constexpr const char* kJoinedColumn = "yarrow_text";
+
+std::string string_predicate(const StringModel& s, const KqlTable& table) {
+  std::vector<std::string> cols = searched_columns(table);
+  const std::string joined = cols.size() == 1 ? cols[0] : kJoinedColumn;
   std::vector<std::string> parts;
-  for (const Needle& n : s.needles)
-    for (const std::string& c : cols) parts.push_back(needle_predicate(c, n));
+  for (const Needle& n : s.needles) {
+    bool yara_regex = n.kind == Needle::Kind::kRegex && !n.base64;
+    if (yara_regex) {
+      for (const std::string& c : cols) parts.push_back(needle_predicate(c, n));
+    } else {
+      parts.push_back(needle_predicate(joined, n));
+    }
+  }
   if (parts.empty()) return "false";
+  if (parts.size() == 1) return parts[0];
   return "(" + join(parts, " or ") + ")";
 }
 
@@ -78,16 +97,24 @@ void table_branch(std::ostringstream& q, const RuleModel& rule, const PolicySpec
   const std::string time_col = kql_time_column(options.flavor, table);
   q << "let yarrow_" << table.name << " = " << table.name << "\n";
   q << "| where " << time_col << " > ago(lookback)\n";
+  std::vector<std::string> cols = searched_columns(table);
+  if (cols.size() > 1)
+    q << "| extend " << kJoinedColumn << " = strcat_delim(\"\\n\", " << join(cols, ", ") << ")\n";
   std::vector<std::string> ext;
   for (const StringModel& s : rule.strings)
     if (s.translatable) ext.push_back(s.column + " = " + string_predicate(s, table));
   q << "| extend " << join(ext, ",\n    ") << "\n";
   q << "| where " << cond_kql(rule.condition, rule) << "\n";
   if (policy) {
+    std::vector<std::string> other_sources;
     for (const ExclusionSpec& e : policy->exclusions) {
       if (!exclusion_targets_rule(e, rule)) continue;
       std::string why_not;
       std::string p = kql_exclusion_predicate(e, rule, table, options.flavor, why_not);
+      if (p.empty() && why_not.rfind("source is not", 0) == 0) {
+        other_sources.push_back(e.id);
+        continue;
+      }
       if (p.empty()) {
         q << "// exclusion " << e.id << " not applied here: " << one_line(why_not) << "\n";
         continue;
@@ -95,6 +122,9 @@ void table_branch(std::ostringstream& q, const RuleModel& rule, const PolicySpec
       q << "// exclusion " << e.id << ": " << one_line(e.reason) << "\n";
       q << "| where not(" << p << ")\n";
     }
+    if (!other_sources.empty())
+      q << "// exclusions for other sources than " << table.policy_source << ": "
+        << join(other_sources, ", ") << "\n";
   }
   std::vector<std::string> matched;
   for (const StringModel& s : rule.strings)

@@ -1,6 +1,8 @@
 // Table and column choices for the KQL exporter; the reasoning is in docs/export.md.
 #include "export/kql_tables.h"
 
+#include <cstdio>
+
 namespace yarrow::exporter {
 namespace {
 
@@ -118,6 +120,24 @@ std::string kql_time_column(KqlFlavor flavor, const KqlTable& table) {
 }
 
 std::string kql_string(const std::string& text) {
+  bool control = false;
+  for (char c : text) control |= static_cast<unsigned char>(c) < 0x20;
+  if (control) {  // verbatim strings cannot hold line breaks: use the escaped form
+    std::string out = "\"";
+    for (char c : text) {
+      unsigned char u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') { out.push_back('\\'); out.push_back(c); }
+      else if (c == '\n') out += "\\n";
+      else if (c == '\r') out += "\\r";
+      else if (c == '\t') out += "\\t";
+      else if (u < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", u);
+        out += buf;
+      } else out.push_back(c);
+    }
+    return out + "\"";
+  }
   std::string out = "@\"";
   for (char c : text) {
     if (c == '"') out += "\"\"";

@@ -225,14 +225,19 @@ class Translator {
       case ExprKind::kAnd:
       case ExprKind::kOr: {
         Cond c{e.kind == ExprKind::kAnd ? Cond::Kind::kAnd : Cond::Kind::kOr};
+        Cond::Kind saved = parent_;
+        parent_ = c.kind;
         for (ast::ExprId k : e.kids)
           if (auto sub = cond(k)) c.kids.push_back(std::move(*sub));
+        parent_ = saved;
         if (c.kids.empty()) return std::nullopt;
         if (c.kids.size() == 1) return std::move(c.kids[0]);
         return c;
       }
       case ExprKind::kNot: {
+        negated_ = !negated_;
         auto sub = cond(e.kids[0]);
+        negated_ = !negated_;
         if (!sub) return std::nullopt;
         Cond c{Cond::Kind::kNot};
         c.kids.push_back(std::move(*sub));
@@ -255,6 +260,9 @@ class Translator {
         return unknown(e, "match offsets/lengths");
       case ExprKind::kFilesize: case ExprKind::kIntRead: case ExprKind::kEntrypoint:
         return unknown(e, "file content/size");
+      case ExprKind::kIdentifier: case ExprKind::kField: case ExprKind::kCall:
+      case ExprKind::kIndex:
+        return unknown(e, "reference to another rule, an external variable or a module");
       default:
         return unknown(e, "expression over file data");
     }
@@ -323,8 +331,11 @@ class Translator {
 
  private:
   std::optional<Cond> unknown(const ast::Expr& e, const std::string& why) {
+    // Leaving an operand out widens an AND and narrows an OR (the other way round under NOT).
+    bool widens = (parent_ == Cond::Kind::kAnd) != negated_;
     model_.notes.push_back("condition `" + span_text(unit_, e.span) + "` not translated (" + why +
-                           "): left out, which widens the query");
+                           (widens ? "): left out, which widens the query"
+                                   : "): left out, so what only it would find is missed"));
     return std::nullopt;
   }
 
@@ -347,6 +358,8 @@ class Translator {
 
   const ast::Unit& unit_;
   RuleModel& model_;
+  Cond::Kind parent_ = Cond::Kind::kAnd;  // operator the current operand belongs to
+  bool negated_ = false;                  // under an odd number of `not`
 };
 
 bool implies_some_match(const Cond& c) {
@@ -439,6 +452,11 @@ RuleModel translate_rule(const ast::Unit& unit, const ast::Rule& rule) {
                                                           : (m.bool_value ? "true" : "false");
     model.meta.emplace_back(m.key, v);
   }
+  if (rule.is_private)
+    model.notes.push_back("private rule: YARA never reports it on its own (other rules use it)");
+  if (rule.is_global)
+    model.notes.push_back("global rule: in YARA it gates every other rule of the namespace; "
+                          "exported as a stand-alone hunt");
   Translator t(unit, model);
   int anon = 0;
   for (const ast::StringDecl& s : rule.strings) t.add_string(s, anon);

@@ -206,9 +206,11 @@ bool exclusion_filter(const ExclusionSpec& e, const RuleModel& rule, const Categ
     } else if (k == "process.name" || k == "parent.name") {
       std::string f = field(k.substr(0, k.find('.')) + ".path");
       if (f.empty()) return false;
-      key = f + "|re";
+      bool glob = std::any_of(c.values.begin(), c.values.end(), has_glob_chars);
+      key = glob ? f + "|re" : f + "|endswith";
       for (const auto& v : c.values)
-        vals.push_back("(?i)(?:^|[\\\\/])" + strip(glob_to_regex(v, false, true)) + "$");
+        vals.push_back(glob ? "(?i)(?:^|[\\\\/])" + strip(glob_to_regex(v, false, true)) + "$"
+                            : sigma_escape("\\" + v));
     } else if (k == "process.command_line") {
       std::string f = field(k);
       if (f.empty()) return false;
@@ -360,13 +362,18 @@ std::string sigma_rules(const RuleModel& rule, const PolicySpec* policy,
         }
     }
     std::string condition = cond_sigma(rule.condition, rule, notes);
-    std::vector<std::string> applied_notes, filters;
+    std::vector<std::string> applied_notes, filters, other_sources;
     if (policy) {
       for (const ExclusionSpec& e : policy->exclusions) {
         if (!exclusion_targets_rule(e, rule)) continue;
         std::ostringstream f;
         std::string extra, why_not;
-        if (!exclusion_filter(e, rule, cat, f, extra, why_not)) {
+        bool ok = exclusion_filter(e, rule, cat, f, extra, why_not);
+        if (!ok && why_not.rfind("source is not", 0) == 0) {
+          other_sources.push_back(e.id);
+          continue;
+        }
+        if (!ok) {
           applied_notes.push_back("exclusion " + e.id + " not applied: " + why_not);
           continue;
         }
@@ -396,6 +403,11 @@ std::string sigma_rules(const RuleModel& rule, const PolicySpec* policy,
     y << "level: " << level << "\n";
     for (const auto& n : notes) y << "# not translated: " << n << "\n";
     for (const auto& n : applied_notes) y << "# " << n << "\n";
+    if (!other_sources.empty()) {
+      y << "# exclusions for other sources than " << cat.policy_source << ":";
+      for (const auto& id : other_sources) y << " " << id;
+      y << "\n";
+    }
     out << y.str();
   }
   return out.str();

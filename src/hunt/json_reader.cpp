@@ -8,23 +8,119 @@
 namespace yarrow::hunt {
 namespace {
 
-void flatten(const nlohmann::json& value, const std::string& name,
-             std::vector<std::pair<std::string, std::string>>& out) {
-  switch (value.type()) {
-    case nlohmann::json::value_t::object:
-      for (auto it = value.begin(); it != value.end(); ++it)
-        flatten(it.value(), name.empty() ? it.key() : name + "." + it.key(), out);
-      break;
-    case nlohmann::json::value_t::string:
-      out.emplace_back(name, value.get<std::string>());
-      break;
-    case nlohmann::json::value_t::null:
-      break;  // null is "not recorded": leave the field out
-    default:
-      // Numbers, booleans and arrays keep their JSON spelling.
-      out.emplace_back(name, value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+// Flattens one JSON object into dotted field names while parsing (SAX: no document tree, which
+// dominated the cost of reading big exports). Arrays are kept as compact JSON text.
+class Flattener final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  explicit Flattener(std::vector<std::pair<std::string, std::string>>& out) : out_(out) {}
+
+  bool null() override {
+    if (array_depth_ > 0) return array_value("null");
+    return started_ || reject();  // null is "not recorded": leave the field out
   }
-}
+  bool boolean(bool v) override { return scalar(v ? "true" : "false"); }
+  bool number_integer(number_integer_t v) override { return scalar(std::to_string(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return scalar(std::to_string(v)); }
+  bool number_float(number_float_t, const string_t& text) override { return scalar(text); }
+  bool string(string_t& v) override {
+    if (array_depth_ > 0) return array_value(nlohmann::json(v).dump(-1, ' ', false,
+                                             nlohmann::json::error_handler_t::replace));
+    return scalar(std::move(v));
+  }
+  bool binary(binary_t&) override { return false; }
+  bool start_object(std::size_t) override {
+    if (array_depth_ > 0) {
+      // Objects inside arrays are rare in these logs; keep them as text like arrays.
+      separator();
+      array_text_ += '{';
+      fresh_.push_back(true);
+      ++array_depth_;
+      return true;
+    }
+    if (!started_) {
+      started_ = true;
+      prefixes_.push_back({});
+      return true;
+    }
+    prefixes_.push_back(prefixes_.back() + key_ + ".");
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (array_depth_ > 0) {
+      separator();
+      array_text_ += nlohmann::json(k).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      array_text_ += ':';
+      fresh_.back() = true;  // the value follows without a comma
+      return true;
+    }
+    key_ = std::move(k);
+    return true;
+  }
+  bool end_object() override {
+    if (array_depth_ > 0) {
+      array_text_ += '}';
+      close_nested();
+      return true;
+    }
+    prefixes_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    if (!started_) return reject();  // a top-level array is not a record
+    if (array_depth_ > 0) separator();
+    else array_text_.clear();
+    array_text_ += '[';
+    fresh_.push_back(true);
+    ++array_depth_;
+    return true;
+  }
+  bool end_array() override {
+    array_text_ += ']';
+    close_nested();
+    if (array_depth_ == 0) out_.emplace_back(prefixes_.back() + key_, std::move(array_text_));
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+  // The line was valid JSON up to a value that is not an object.
+  bool not_an_object() const { return not_object_; }
+
+ private:
+  bool scalar(std::string text) {
+    if (array_depth_ > 0) return array_value(text);
+    if (!started_) return reject();  // a top-level scalar is not a record
+    out_.emplace_back(prefixes_.back() + key_, std::move(text));
+    return true;
+  }
+  bool reject() {
+    not_object_ = true;
+    return false;
+  }
+  bool array_value(const std::string& text) {
+    separator();
+    array_text_ += text;
+    return true;
+  }
+  void separator() {
+    if (!fresh_.back()) array_text_ += ',';
+    fresh_.back() = false;
+  }
+  void close_nested() {
+    fresh_.pop_back();
+    --array_depth_;
+  }
+
+  std::vector<std::pair<std::string, std::string>>& out_;
+  std::vector<std::string> prefixes_;
+  std::string key_;
+  bool started_ = false;
+  bool not_object_ = false;
+  int array_depth_ = 0;
+  std::string array_text_;
+  std::vector<bool> fresh_;  // per open array/object inside an array: no element written yet
+};
 
 class JsonLinesReader final : public RecordReader {
  public:
@@ -42,15 +138,13 @@ class JsonLinesReader final : public RecordReader {
         record.error = "record longer than the reader's limit";
         return true;
       }
-      auto parsed = nlohmann::json::parse(line_, nullptr, /*allow_exceptions=*/false);
-      if (parsed.is_discarded()) {
+      Flattener flattener(record.fields);
+      bool ok = nlohmann::json::sax_parse(line_, &flattener, nlohmann::json::input_format_t::json,
+                                          /*strict=*/true);
+      if (!ok) {
         record.malformed = true;
-        record.error = "not valid JSON";
-      } else if (!parsed.is_object()) {
-        record.malformed = true;
-        record.error = "not a JSON object";
-      } else {
-        flatten(parsed, "", record.fields);
+        record.error = flattener.not_an_object() ? "not a JSON object" : "not valid JSON";
+        record.fields.clear();
       }
       return true;
     }

@@ -266,14 +266,16 @@ void collect_prefix(const Node& n, const Node* target, std::vector<Node>& out) {
   }
 }
 
-void add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const Node& node,
+// Returns false when the expression is too large to compile (yara's repeat opcodes avoid the
+// unrolling we do; such strings are rejected rather than matched wrongly).
+bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const Node& node,
                   bool ascii, bool wide) {
   Verifier v;
   v.spec = spec;
   v.piece = piece;
   v.ascii = ascii;
   v.wide = wide;
-  v.forward.compile(node, false);
+  if (!v.forward.compile(node, false)) return false;
   const auto vi = static_cast<uint32_t>(impl.verifiers.size());
   AtomSelection atoms = select_atoms(node);
   if (atoms.leaves.empty()) {
@@ -291,7 +293,7 @@ void add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
     collect_prefix(node, leaf.start, prefix.kids);
     if (!prefix.kids.empty()) {
       regex::Program back;
-      back.compile(prefix, true);
+      if (!back.compile(prefix, true)) return false;
       lit.backward_prog = static_cast<int32_t>(v.backwards.size());
       v.backwards.push_back(std::move(back));
     }
@@ -317,6 +319,7 @@ void add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
     }
   }
   impl.verifiers.push_back(std::move(v));
+  return true;
 }
 
 }  // namespace
@@ -461,8 +464,17 @@ std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> 
     const bool regex_string = spec.kind == StringSpec::Kind::kRegex;
     const bool ascii = !regex_string || spec.ascii || !spec.wide;
     const bool wide = regex_string && spec.wide;
-    for (size_t p = 0; p < parsed->pieces.size(); ++p)
-      add_verifier(*impl, index, static_cast<uint32_t>(p), parsed->pieces[p].node, ascii, wide);
+    for (size_t p = 0; p < parsed->pieces.size(); ++p) {
+      if (!add_verifier(*impl, index, static_cast<uint32_t>(p), parsed->pieces[p].node, ascii,
+                        wide)) {
+        SpecDiagnostic d;
+        d.spec_index = si;
+        d.message = "regular expression is too complex";
+        diags.push_back(d);
+        failed = true;
+        break;
+      }
+    }
     impl->piece_slots += info.piece_count;
     impl->specs.push_back(std::move(info));
   }

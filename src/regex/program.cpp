@@ -9,7 +9,7 @@ constexpr size_t kMaxProgramSize = 1u << 21;
 }  // namespace
 
 uint32_t Program::add(Inst::Op op, uint32_t x, uint32_t y) {
-  insts_.push_back(Inst{op, x, y});
+  insts_.push_back(Inst{op, x, y, false});
   if (insts_.size() > kMaxProgramSize) too_big_ = true;
   return static_cast<uint32_t>(insts_.size() - 1);
 }
@@ -91,6 +91,7 @@ void Program::emit(const Node& n) {
         uint32_t exit = static_cast<uint32_t>(insts_.size());
         insts_[loop].x = n.greedy ? loop + 1 : exit;
         insts_[loop].y = n.greedy ? exit : loop + 1;
+        insts_[loop].greedy_loop = n.greedy;
         return;
       }
       // Nested optionals: (body (body (...)?)?)? ; every split exits to the common end.
@@ -172,7 +173,10 @@ void add_thread(const Program& prog, const RunContext& rc, size_t consumed, uint
   while (!s.stack.empty()) {
     uint32_t p = s.stack.back();
     s.stack.pop_back();
-    if (s.marks[p] == s.generation) continue;
+    if (s.marks[p] == s.generation) {
+      if (insts[p].greedy_loop) s.stack.push_back(insts[p].y);
+      continue;
+    }
     s.marks[p] = s.generation;
     const Inst& in = insts[p];
     switch (in.op) {

@@ -23,6 +23,9 @@ struct Inst {
   Op op = Op::kMatch;
   uint32_t x = 0;  // kSet: set index; kSplit: preferred target; kJmp: target
   uint32_t y = 0;  // kSplit: other target
+  // kSplit of a greedy unbounded loop (x = body, y = exit). Reaching it again without consuming
+  // means the body matched empty; like a backtracking engine (and yara), leave the loop then.
+  bool greedy_loop = false;
 };
 
 class Program {

@@ -167,7 +167,8 @@ add("print_module_data_unsupported", "-D", "r.yar", "t.bin", extra=unsupported,
 # yarrow's own convenience: a target and no rule file scans with the shipped rule pack (yara
 # needs a rule file and exits 1).
 add("default_rule_pack", "t.bin", extra=status_is(0), yarrow_only=True)
-add("pid_unsupported", "r.yar", "99999999", extra=unsupported, yarrow_only=True)
+# A number that names no file is a process id, as in yara; no such process: error, exit 1.
+add("pid_missing", "r.yar", "99999999")
 
 if __name__ == "__main__":
     raise SystemExit(suite.main())

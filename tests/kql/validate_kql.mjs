@@ -16,8 +16,13 @@ const tool = opt('--tool');
 if (!tool) { console.error('usage: validate_kql.mjs --tool PATH [--root REPO]'); process.exit(2); }
 
 const require = createRequire(path.join(root, 'package.json'));
-require('@kusto/language-service-next/bridge.min.js');
-require('@kusto/language-service-next/Kusto.Language.Bridge.min.js');
+try {
+  require('@kusto/language-service-next/bridge.min.js');
+  require('@kusto/language-service-next/Kusto.Language.Bridge.min.js');
+} catch (e) {
+  console.error(`cannot load the validators (${e.message}): run \`npm ci\` in ${root}`);
+  process.exit(2);
+}
 const K = globalThis.Kusto.Language;
 const S = K.Symbols;
 

@@ -16,7 +16,13 @@ const tool = opt('--tool');
 if (!tool) { console.error('usage: validate_sigma.mjs --tool PATH [--root REPO]'); process.exit(2); }
 
 const require = createRequire(path.join(root, 'package.json'));
-const Ajv2020 = require('ajv/dist/2020').default;
+let Ajv2020;
+try {
+  Ajv2020 = require('ajv/dist/2020').default;
+} catch (e) {
+  console.error(`cannot load the validators (${e.message}): run \`npm ci\` in ${root}`);
+  process.exit(2);
+}
 const addFormats = require('ajv-formats').default;
 const schema = JSON.parse(readFileSync(path.join(root, 'third_party/sigma/sigma-detection-rule-schema.json'), 'utf8'));
 // The file names its dialect with a trailing '#', which Ajv does not resolve: same dialect.

@@ -174,7 +174,7 @@ std::string format_time(const std::optional<std::chrono::sys_seconds>& t) {
   auto days = std::chrono::floor<std::chrono::days>(*t);
   std::chrono::year_month_day ymd{days};
   std::chrono::hh_mm_ss hms{*t - days};
-  char buf[32];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", int(ymd.year()),
                 unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
                 long(hms.minutes().count()), long(hms.seconds().count()));

@@ -11,7 +11,7 @@
 namespace yarrow::cli {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // JSON strings must be UTF-8; match data is arbitrary bytes. Printable ASCII (and tab, CR, LF)
 // goes out as text, anything else as base64 with "encoding": "base64".
@@ -196,6 +196,7 @@ void JsonSink::summary(const RunSummary& s) {
                {"processes_scanned", s.processes_scanned},
                {"bytes_scanned", s.bytes_scanned},
                {"errors", s.errors},
+               {"skipped", s.skipped},
                {"findings", s.findings},
                {"suppressed", s.suppressed},
                {"duration_seconds", s.duration_seconds},

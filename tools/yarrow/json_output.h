@@ -16,6 +16,7 @@ struct RunSummary {
   int64_t processes_scanned = 0;
   int64_t bytes_scanned = 0;
   int64_t errors = 0;
+  int64_t skipped = 0;
   int64_t findings = 0;
   int64_t suppressed = 0;
   double duration_seconds = 0;

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "export_command.h"
+#include "hunt_command.h"
 #include "scan_command.h"
 #include "version.h"
 
@@ -16,6 +18,10 @@ void print_usage(std::FILE* out) {
                "Commands:\n"
                "  scan    scan files, directories or a scan list with YARA rules;\n"
                "          takes the options of yara %s (see `yarrow scan --help`)\n"
+               "  hunt    apply rules (and an exclusion policy) to event logs\n"
+               "          (see `yarrow hunt --help`)\n"
+               "  export  rules (and a policy) as KQL hunting queries or Sigma rules\n"
+               "          (see `yarrow export --help`)\n"
                "\n"
                "Options:\n"
                "  -h,  --help       show this help and exit\n"
@@ -44,6 +50,9 @@ int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 2, argv + argc);
     return yarrow::cli::run_scan_command(args);
   }
+  // The subcommands get argv from their own name on (argv[0] = "hunt" / "export").
+  if (command == "hunt") return yarrow::cli::run_hunt_command(argc - 1, argv + 1);
+  if (command == "export") return yarrow::cli::run_export_command(argc - 1, argv + 1);
   std::fprintf(stderr, "yarrow: unknown command `%s`\nTry `yarrow --help`.\n", command.c_str());
   return 1;
 }

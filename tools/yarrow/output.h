@@ -54,6 +54,7 @@ struct ScanStats {
   std::atomic<int64_t> processes_scanned{0};
   std::atomic<int64_t> bytes_scanned{0};
   std::atomic<int64_t> errors{0};      // targets that could not be scanned
+  std::atomic<int64_t> skipped{0};     // files left out by -z (too large)
   std::atomic<int64_t> findings{0};    // matching rules, suppressed ones included
   std::atomic<int64_t> suppressed{0};  // findings suppressed by a policy
 };

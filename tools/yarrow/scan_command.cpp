@@ -155,7 +155,11 @@ int scan_many(ScanSession& session, const ScanArgs& args, OutputSink& sink, bool
     if (threads > 0) queue.push(path);
     return true;
   };
-  Note note = [&](const std::string& line) { sink.note(line); };
+  // The walk's only notes are files skipped by -z.
+  Note note = [&](const std::string& line) {
+    session.stats().skipped.fetch_add(1, std::memory_order_relaxed);
+    sink.note(line);
+  };
   WalkOptions walk;
   walk.recursive = args.recursive;
   walk.follow_symlinks = args.follow_symlinks;
@@ -291,6 +295,7 @@ int run_scan_command(const std::vector<std::string>& argv) {
       summary.processes_scanned = stats->processes_scanned.load();
       summary.bytes_scanned = stats->bytes_scanned.load();
       summary.errors = stats->errors.load();
+      summary.skipped = stats->skipped.load();
       summary.findings = stats->findings.load();
       summary.suppressed = suppressed;
       summary.duration_seconds =

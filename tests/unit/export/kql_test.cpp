@@ -18,17 +18,31 @@ std::string query(const std::string& rule, const PolicySpec* policy = nullptr,
 TEST(Kql, OperatorPerCaseAndWordBoundary) {
   std::string q = query(R"(rule r { strings: $a = "Abc" nocase $b = "Abc" $c = "Abc" fullword nocase
                           $d = "Abc" fullword $e = "a.b" fullword condition: any of them })");
-  EXPECT_TRUE(contains(q, "ProcessCommandLine contains @\"Abc\""));
-  EXPECT_TRUE(contains(q, "ProcessCommandLine contains_cs @\"Abc\""));
-  EXPECT_TRUE(contains(q, "ProcessCommandLine has @\"Abc\""));
-  EXPECT_TRUE(contains(q, "ProcessCommandLine has_cs @\"Abc\""));
+  EXPECT_TRUE(contains(q, "yarrow_text contains @\"Abc\""));
+  EXPECT_TRUE(contains(q, "yarrow_text contains_cs @\"Abc\""));
+  EXPECT_TRUE(contains(q, "yarrow_text has @\"Abc\""));
+  EXPECT_TRUE(contains(q, "yarrow_text has_cs @\"Abc\""));
   // `has` only equals fullword for [A-Za-z0-9]+ needles: others use an explicit regex.
-  EXPECT_TRUE(contains(q, "ProcessCommandLine matches regex @\"(?:^|[^0-9A-Za-z])a\\.b(?:[^0-9A-Za-z]|$)\""));
+  EXPECT_TRUE(contains(q, "yarrow_text matches regex @\"(?:^|[^0-9A-Za-z])a\\.b(?:[^0-9A-Za-z]|$)\""));
+}
+
+TEST(Kql, LiteralsSearchTheJoinedColumnsRegexesEachColumn) {
+  std::string q = query(R"(rule r { strings: $a = "lit" $b = /^re$/ condition: any of them })");
+  EXPECT_TRUE(contains(q, "| extend yarrow_text = strcat_delim(\"\\n\", ProcessCommandLine, FolderPath, "));
+  EXPECT_TRUE(contains(q, "s_a = yarrow_text contains_cs @\"lit\""));
+  // A YARA regex's anchors refer to one whole field, so it is tested field by field.
+  EXPECT_TRUE(contains(q, "s_b = (ProcessCommandLine matches regex @\"^re$\" or FolderPath matches regex"));
+  EXPECT_TRUE(contains(q, "s_a = Name contains_cs @\"lit\""));  // DnsEvents: one column, no join
 }
 
 TEST(Kql, QuotesAreDoubledInVerbatimStrings) {
   std::string q = query(R"(rule r { strings: $a = "say \"hi\"" condition: $a })");
   EXPECT_TRUE(contains(q, "@\"say \"\"hi\"\"\""));
+}
+
+TEST(Kql, ControlCharactersUseEscapedStrings) {
+  EXPECT_EQ(kql_string("a\"b\\c"), "@\"a\"\"b\\c\"");
+  EXPECT_EQ(kql_string("a\nb\x01\"\\"), "\"a\\nb\\u0001\\\"\\\\\"");
 }
 
 TEST(Kql, ConditionShapes) {
@@ -77,7 +91,7 @@ process.user = "CORP\\admin"
   std::string q = query(R"(rule r { strings: $a = "a" condition: $a })", &*policy);
   EXPECT_TRUE(contains(q, "| where not(FolderPath startswith @\"C:\\Program Files\\\" and "
                           "(AccountDomain =~ @\"CORP\" and AccountName =~ @\"admin\"))"));
-  EXPECT_TRUE(contains(q, "// exclusion x1 not applied here: source is not file"));
+  EXPECT_TRUE(contains(q, "// exclusions for other sources than file: x1"));
 }
 
 TEST(Kql, UnknownFactsKeepFindingsReported) {

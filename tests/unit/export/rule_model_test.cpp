@@ -85,6 +85,15 @@ TEST(RuleModel, UntranslatableOperandsWidenTheQuery) {
   EXPECT_GE(m.notes.size(), 2u);
 }
 
+TEST(RuleModel, NotesSayWhetherALeftOutOperandWidensOrNarrows) {
+  auto m = model_of(R"(rule r { strings: $a = "a" condition: $a or filesize < 10 })");
+  ASSERT_EQ(m.notes.size(), 1u);
+  EXPECT_TRUE(contains(m.notes[0], "is missed"));
+  m = model_of(R"(rule r { strings: $a = "a" condition: $a and not (#a > 2 or $a) })");
+  ASSERT_EQ(m.notes.size(), 1u);
+  EXPECT_TRUE(contains(m.notes[0], "widens"));
+}
+
 TEST(RuleModel, NegatedConditionStillRequiresSomeString) {
   auto m = model_of(R"(rule r { strings: $a = "a" $b = "b" condition: not $a })");
   ASSERT_EQ(m.condition.kind, Cond::Kind::kAnd);

@@ -59,7 +59,7 @@ process.path_prefix = 'C:\Program Files\'
   EXPECT_TRUE(contains(y, "filter_s1_admin:\n    Image|startswith:\n      - 'C:\\Program Files\\\\'"));
   EXPECT_TRUE(contains(y, "condition: 1 of sel_* and not (filter_s1_admin and sel_b and not sel_a)"));
   EXPECT_TRUE(contains(y, "falsepositives:\n  - 'Admin package'"));
-  EXPECT_TRUE(contains(y, "# exclusion s1-admin not applied: source is not file"));
+  EXPECT_TRUE(contains(y, "# exclusions for other sources than file: s1-admin"));
 }
 
 TEST(Sigma, AttackTagsFromMetaOrKeywords) {

@@ -60,7 +60,7 @@ TEST(JsonReader, FlattensNestedObjectsAndKeepsScalars) {
   std::string text =
       R"({"winlog":{"event_id":"1","record_id":7,"event_data":{"Image":"C:\\x.exe","Null":null}},"ok":true})"
       "\n\n"
-      R"({"Timestamp":"2026-11-24T02:10:09Z","list":[1,"a"]})"
+      R"({"Timestamp":"2026-11-24T02:10:09Z","list":[1,"a",{"k":[null,2.50]},[]],"o":{"x":{"y":"z"}},"after":1})"
       "\n";
   auto recs = read_all(text, LogFormat::kJsonLines);
   ASSERT_EQ(recs.size(), 2u);
@@ -70,19 +70,25 @@ TEST(JsonReader, FlattensNestedObjectsAndKeepsScalars) {
   EXPECT_EQ(field(recs[0], "winlog.event_data.Null"), "<absent>");
   EXPECT_EQ(field(recs[0], "ok"), "true");
   EXPECT_EQ(recs[1].line, 3u);
-  EXPECT_EQ(field(recs[1], "list"), R"([1,"a"])");
+  EXPECT_EQ(field(recs[1], "list"), R"([1,"a",{"k":[null,2.50]},[]])");
+  EXPECT_EQ(field(recs[1], "o.x.y"), "z");
+  EXPECT_EQ(field(recs[1], "after"), "1");
 }
 
 TEST(JsonReader, MalformedLines) {
-  std::string text = "{\"a\":1}\n{\"a\":\n[1,2]\ngarbage\n{\"a\":2}\n";
+  std::string text = "{\"a\":1}\n{\"a\":\n[1,2]\ngarbage\n{\"a\":2}\n{\"a\":1} {}\n\"s\"\n";
   auto recs = read_all(text, LogFormat::kJsonLines);
-  ASSERT_EQ(recs.size(), 5u);
+  ASSERT_EQ(recs.size(), 7u);
+  EXPECT_TRUE(recs[5].malformed);  // trailing content after the object
+  EXPECT_EQ(recs[6].error, "not a JSON object");
   EXPECT_FALSE(recs[0].malformed);
   EXPECT_TRUE(recs[1].malformed);
   EXPECT_EQ(recs[1].line, 2u);
   EXPECT_TRUE(recs[2].malformed);
   EXPECT_EQ(recs[2].error, "not a JSON object");
   EXPECT_TRUE(recs[3].malformed);
+  EXPECT_EQ(recs[3].error, "not valid JSON");
+  EXPECT_TRUE(recs[3].fields.empty());
   EXPECT_FALSE(recs[4].malformed);
   EXPECT_EQ(recs[4].line, 5u);
 }

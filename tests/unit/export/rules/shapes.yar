@@ -55,3 +55,19 @@ rule nothing_searchable
   condition:
     $h and uint16(0) == 0x5A4D
 }
+
+private rule helper
+{
+  strings:
+    $x = "helper-text"
+  condition:
+    $x
+}
+
+global rule gate
+{
+  strings:
+    $g = "gate" fullword
+  condition:
+    $g or helper
+}
