@@ -24,6 +24,9 @@ struct Namespace {
   std::string name;
   std::unordered_map<std::string, uint32_t> rules;  // name -> index in CompiledRules::rules
   std::vector<uint32_t> order;                      // rules in declaration order
+  // Prefixes of wildcard rule sets (`any of (r*)`) used so far: yara rejects any later rule
+  // of the namespace whose name they would have matched.
+  std::vector<std::string> wildcard_prefixes;
 };
 
 // The matcher's diagnostics, worded as yara words them (see match/pattern_set.h).
@@ -131,7 +134,7 @@ namespace {
 
 class Env : public compile::ConditionEnv {
  public:
-  Env(const Namespace& ns, const detail::CompiledRules& out,
+  Env(Namespace& ns, const detail::CompiledRules& out,
       const std::unordered_map<std::string, uint32_t>& externals)
       : ns_(ns), out_(out), externals_(externals) {}
   std::optional<uint32_t> find_rule(std::string_view name) const override {
@@ -141,6 +144,7 @@ class Env : public compile::ConditionEnv {
   }
   std::vector<uint32_t> rules_with_prefix(std::string_view prefix) const override {
     std::vector<uint32_t> found;
+    ns_.wildcard_prefixes.emplace_back(prefix);
     for (uint32_t r : ns_.order) {
       if (out_.infos[r].name.compare(0, prefix.size(), prefix) == 0) found.push_back(r);
     }
@@ -153,7 +157,7 @@ class Env : public compile::ConditionEnv {
   }
 
  private:
-  const Namespace& ns_;
+  Namespace& ns_;
   const detail::CompiledRules& out_;
   const std::unordered_map<std::string, uint32_t>& externals_;
 };
@@ -165,6 +169,13 @@ bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, 
   if (ns.rules.count(rule.name) || externals.count(rule.name)) {
     error(&unit, &rule.name_span, "E205", "duplicated identifier \"" + rule.name + "\"");
     return false;
+  }
+  for (const std::string& prefix : ns.wildcard_prefixes) {
+    if (rule.name.compare(0, prefix.size(), prefix) == 0) {
+      error(&unit, &rule.name_span, "E236",
+            "rule identifier \"" + rule.name + "\" matches previously used wildcard rule set");
+      return false;
+    }
   }
   for (size_t i = 0; i < rule.tags.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {

@@ -21,7 +21,8 @@ struct ConditionEnv {
   // Looks a rule up by name in the rule's namespace (rules declared so far, the rule itself
   // included, as in yara). Returns its index in CompiledRules::rules.
   virtual std::optional<uint32_t> find_rule(std::string_view name) const = 0;
-  // Rules of the namespace whose name starts with `prefix`, in declaration order.
+  // Rules of the namespace whose name starts with `prefix`, in declaration order. Records the
+  // prefix as used by a wildcard rule set.
   virtual std::vector<uint32_t> rules_with_prefix(std::string_view prefix) const = 0;
   virtual std::optional<uint32_t> find_external(std::string_view name) const = 0;
   virtual ~ConditionEnv() = default;

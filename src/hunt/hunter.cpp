@@ -188,7 +188,10 @@ void Hunter::hunt_event(Event& event, const std::string& input, const FindingSin
   result_ = ScanResult{};
   ScanStatus status = scanner_.scan_memory(
       {reinterpret_cast<const uint8_t*>(buffer_.data()), buffer_.size()}, result_);
-  if (status != ScanStatus::kOk) return;
+  if (status != ScanStatus::kOk) {
+    ++stats_.scan_errors;
+    return;
+  }
   for (const RuleMatch& m : result_.rules) {
     if (!m.matched || !m.rule) continue;
     HuntFinding hf;

@@ -59,6 +59,7 @@ struct HuntStats {
   uint64_t findings = 0;   // rule matches, reported + suppressed
   uint64_t suppressed = 0;
   uint64_t input_errors = 0;  // files that could not be opened or read to the end
+  uint64_t scan_errors = 0;   // events whose scan failed (timeout, too many matches): no result
 };
 
 // The fields scanned for an event, in buffer order: {name, value}. Exposed for tests and docs.

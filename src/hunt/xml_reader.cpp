@@ -171,6 +171,7 @@ class XmlEventReader final : public RecordReader {
     text_.clear();
     data_name_.reset();
     unnamed_data_ = 0;
+    field_bytes_ = 0;
     line_ = line;
   }
 
@@ -215,6 +216,10 @@ class XmlEventReader final : public RecordReader {
         if (tag.name == "Data") fields_.emplace_back(*data_name_, std::string());
         return;
       }
+      if (stack_.size() >= 256) {
+        mark_bad("elements nested too deeply");
+        return;
+      }
       stack_.push_back(tag.name);
       return;
     }
@@ -227,11 +232,15 @@ class XmlEventReader final : public RecordReader {
     }
     stack_.pop_back();
     const std::string& owner = stack_.back();
-    if (tag.name == "Data" && data_name_) {
+    if (field_bytes_ > kMaxRecordBytes) {
+      mark_bad("event larger than the reader's limit");
+    } else if (tag.name == "Data" && data_name_) {
+      field_bytes_ += data_name_->size() + text_.size();
       fields_.emplace_back(*data_name_, text_);
       data_name_.reset();
     } else if (owner == "System" || (stack_.size() >= 3 && owner != "Event" && !text_.empty() &&
                                      text_.find_first_not_of(" \t\r\n") != std::string::npos)) {
+      field_bytes_ += tag.name.size() + text_.size();
       fields_.emplace_back(tag.name, text_);
     }
     text_.clear();
@@ -332,6 +341,7 @@ class XmlEventReader final : public RecordReader {
   std::string text_;
   std::optional<std::string> data_name_;
   int unnamed_data_ = 0;
+  size_t field_bytes_ = 0;
 };
 
 }  // namespace

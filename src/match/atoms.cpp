@@ -17,9 +17,13 @@ int atom_quality(const std::vector<std::pair<uint8_t, uint8_t>>& atom) {
   int unique = 0;
   for (auto [byte, mask] : atom) {
     switch (mask) {
-      case 0x00: quality -= 10; break;
+      case 0x00:
+        quality -= 10;
+        break;
       case 0x0F:
-      case 0xF0: quality += 4; break;
+      case 0xF0:
+        quality += 4;
+        break;
       case 0xFF: {
         if (byte == 0x00 || byte == 0x20 || byte == 0xCC || byte == 0xFF) {
           quality += 12;
@@ -33,7 +37,8 @@ int atom_quality(const std::vector<std::pair<uint8_t, uint8_t>>& atom) {
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   if (unique == 1 && (seen.test(0x00) || seen.test(0x20) || seen.test(0x90) || seen.test(0xCC) ||
@@ -68,8 +73,10 @@ int trim_and_rate(const std::vector<RunItem>& win, size_t& first, size_t& len) {
   }
   int ff = 0, zero = 0;
   for (size_t i = left; i < right; ++i) {
-    if (win[i].mask == 0xFF) ++ff;
-    else if (win[i].mask == 0) ++zero;
+    if (win[i].mask == 0xFF)
+      ++ff;
+    else if (win[i].mask == 0)
+      ++zero;
   }
   if (zero >= ff) len = 1;
   std::vector<std::pair<uint8_t, uint8_t>> a;
@@ -256,7 +263,8 @@ class Extractor {
       c.quality = best_q;
       AtomLeaf leaf;
       leaf.start = run[best_i + best_first].node;
-      for (size_t k = 0; k < best_len; ++k) leaf.positions.push_back(set_of(run[best_i + best_first + k]));
+      for (size_t k = 0; k < best_len; ++k)
+        leaf.positions.push_back(set_of(run[best_i + best_first + k]));
       c.leaves.push_back(std::move(leaf));
       o.cands.push_back(std::move(c));
     }

@@ -29,7 +29,7 @@ int atom_quality(const std::vector<std::pair<uint8_t, uint8_t>>& atom);
 int literal_quality(std::string_view bytes);
 
 struct AtomLeaf {
-  const regex::Node* start = nullptr;   // the kBytes node where the atom begins
+  const regex::Node* start = nullptr;     // the kBytes node where the atom begins
   std::vector<regex::ByteSet> positions;  // what each atom byte may be
 };
 

@@ -18,7 +18,6 @@ struct PieceMatch {
 struct PatternScanner::Impl {
   explicit Impl(const PatternSet& s) : set(s.impl()) {
     if (set.db != nullptr) hs_alloc_scratch(set.db, &scratch);
-    if (set.lit_db != nullptr) hs_alloc_scratch(set.lit_db, &scratch);
     matches.resize(set.specs.size());
     disabled.assign(set.specs.size(), false);
     unconfirmed.resize(set.piece_slots);
@@ -35,11 +34,10 @@ struct PatternScanner::Impl {
   std::vector<size_t> overflowed;
   regex::VmScratch vm;
   std::vector<int> lengths;
-  struct Hit {
-    uint64_t end;
-    uint32_t literal;
-  };
-  std::vector<Hit> hits;  // reused across blocks
+  size_t atomless_cursor = 0;  // next offset where atomless verifiers still have to run
+
+  // Runs the verifiers without atoms (yara's zero-length atom) at every offset before `end`.
+  void run_atomless_until(size_t end);
 
   // Per-block state.
   std::span<const uint8_t> data;
@@ -132,7 +130,7 @@ void PatternScanner::Impl::verify(const Verifier& v, size_t atom_start, uint32_t
 }
 
 void PatternScanner::Impl::on_piece_match(const Verifier& v, uint64_t off, uint32_t length,
-                                           bool wide) {
+                                          bool wide) {
   const SpecInfo& info = set.specs[v.spec];
   if (info.fullword && !fullword_ok(off, length, wide)) return;
   if (info.piece_count == 1) {
@@ -197,8 +195,8 @@ void PatternScanner::Impl::on_piece_match(const Verifier& v, uint64_t off, uint3
   }
 }
 
-void PatternScanner::Impl::update_chain_length(const SpecInfo& info, uint32_t piece,
-                                               PieceMatch& m, uint32_t len) {
+void PatternScanner::Impl::update_chain_length(const SpecInfo& info, uint32_t piece, PieceMatch& m,
+                                               uint32_t len) {
   if (m.chain_length == len) return;
   m.chain_length = len;
   if (piece == 0) return;
@@ -210,6 +208,18 @@ void PatternScanner::Impl::update_chain_length(const SpecInfo& info, uint32_t pi
     if (end + gmax >= static_cast<int64_t>(m.offset) &&
         end + gmin <= static_cast<int64_t>(m.offset))
       update_chain_length(info, piece - 1, p, len + 1);
+  }
+}
+
+void PatternScanner::Impl::run_atomless_until(size_t end) {
+  if (set.atomless.empty()) return;
+  for (; atomless_cursor < end; ++atomless_cursor) {
+    const size_t pos = atomless_cursor;
+    for (uint32_t vi : set.atomless) {
+      const Verifier& v = set.verifiers[vi];
+      if (disabled[v.spec] || !v.first_bytes.test(data[pos])) continue;
+      verify(v, pos, 0, -1);
+    }
   }
 }
 
@@ -230,40 +240,25 @@ ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t 
   s.base = base;
   s.limits = limits;
   s.too_many = false;
-  // Hits are buffered and replayed in yara's order: by end offset, longer atoms first, and the
-  // strings without atoms (yara's zero-length atom) last at each offset. The order matters for
-  // chained hex strings and for which match wins when two land on the same offset.
-  s.hits.clear();
-  auto cb = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
-               void* ctx) -> int {
-    static_cast<Impl*>(ctx)->hits.push_back(Impl::Hit{to, id});
-    return 0;
-  };
-  for (hs_database_t* db : {s.set.lit_db, s.set.db}) {
-    if (db == nullptr || block.empty()) continue;
-    hs_error_t rc = hs_scan(db, reinterpret_cast<const char*>(block.data()),
+  // Hits arrive in end-offset order, which is yara's order too (its Aho-Corasick automaton
+  // reports atoms where they end). Strings without atoms are tried at each offset right after
+  // the atoms ending there, as yara's zero-length atom is; the order matters for chained hex
+  // strings and for which match wins when two land on the same offset.
+  s.atomless_cursor = 0;
+  if (s.set.db != nullptr && !block.empty()) {
+    auto cb = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
+                 void* ctx) -> int {
+      auto* self = static_cast<Impl*>(ctx);
+      const auto end = static_cast<size_t>(to);
+      self->run_atomless_until(end);
+      self->on_literal(self->set.literals[id], end);
+      return 0;
+    };
+    hs_error_t rc = hs_scan(s.set.db, reinterpret_cast<const char*>(block.data()),
                             static_cast<unsigned>(block.size()), 0, s.scratch, cb, &s);
     if (rc != HS_SUCCESS) return ScanOutcome::kError;
   }
-  const auto& lits = s.set.literals;
-  std::stable_sort(s.hits.begin(), s.hits.end(), [&](const Impl::Hit& a, const Impl::Hit& b) {
-    if (a.end != b.end) return a.end < b.end;
-    return lits[a.literal].length > lits[b.literal].length;
-  });
-  size_t h = 0;
-  const auto& atomless = s.set.atomless;
-  for (size_t pos = 0; pos <= block.size(); ++pos) {
-    while (h < s.hits.size() && s.hits[h].end == pos) {
-      s.on_literal(lits[s.hits[h].literal], pos);
-      ++h;
-    }
-    if (pos == block.size()) break;
-    for (uint32_t vi : atomless) {
-      const Verifier& v = s.set.verifiers[vi];
-      if (s.disabled[v.spec] || !v.first_bytes.test(block[pos])) continue;
-      s.verify(v, pos, 0, -1);
-    }
-  }
+  s.run_atomless_until(block.size());
   return s.too_many ? ScanOutcome::kTooManyMatches : ScanOutcome::kOk;
 }
 

@@ -92,8 +92,7 @@ std::vector<TextVariant> text_variants(const StringSpec& spec) {
         out.push_back({v, false, false, 0});
     }
     if (spec.base64wide) {
-      for (auto& v :
-           base64_variants(spec.value, spec.base64wide_alphabet.value_or(kStdAlphabet)))
+      for (auto& v : base64_variants(spec.value, spec.base64wide_alphabet.value_or(kStdAlphabet)))
         out.push_back({widen(v), false, true, 0});
     }
     return out;
@@ -131,14 +130,21 @@ regex::ByteSet first_bytes(const regex::Program& prog) {
     seen[pc] = true;
     const auto& in = insts[pc];
     switch (in.op) {
-      case regex::Inst::Op::kSet: out |= prog.set(in.x); break;
-      case regex::Inst::Op::kMatch: break;
-      case regex::Inst::Op::kJmp: stack.push_back(in.x); break;
+      case regex::Inst::Op::kSet:
+        out |= prog.set(in.x);
+        break;
+      case regex::Inst::Op::kMatch:
+        break;
+      case regex::Inst::Op::kJmp:
+        stack.push_back(in.x);
+        break;
       case regex::Inst::Op::kSplit:
         stack.push_back(in.x);
         stack.push_back(in.y);
         break;
-      default: stack.push_back(pc + 1); break;
+      default:
+        stack.push_back(pc + 1);
+        break;
     }
   }
   return out;
@@ -153,8 +159,8 @@ struct ParsedSpec {
 std::optional<ParsedSpec> parse_spec(const StringSpec& spec, std::string& error) {
   ParsedSpec p;
   if (spec.kind == StringSpec::Kind::kRegex) {
-    auto r = regex::parse_regex(spec.value, spec.regex_nocase || spec.nocase, spec.regex_dotall,
-                                error);
+    auto r =
+        regex::parse_regex(spec.value, spec.regex_nocase || spec.nocase, spec.regex_dotall, error);
     if (!r) return std::nullopt;
     p.greedy = r->has_greedy;
     p.dot_star = r->has_dot_star;
@@ -304,18 +310,6 @@ bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
       impl.literals.push_back(lit);
       impl.literal_patterns.push_back(atom_pattern(leaf.positions, lit.wide));
       impl.literal_caseless.push_back(false);
-      std::string raw;
-      for (const auto& set : leaf.positions) {
-        if (set.count() != 1) {
-          raw.clear();
-          break;
-        }
-        size_t b = 0;
-        while (!set.test(b)) ++b;
-        raw.push_back(static_cast<char>(b));
-        if (lit.wide) raw.push_back('\0');
-      }
-      impl.literal_raw.push_back(raw.empty() || raw[0] == '\0' ? std::string() : raw);
     }
   }
   impl.verifiers.push_back(std::move(v));
@@ -332,8 +326,8 @@ std::vector<std::string> base64_variants(const std::string& text, const std::str
     std::string enc;
     size_t i = 0;
     for (; i + 3 <= padded.size(); i += 3) {
-      uint32_t v = static_cast<uint8_t>(padded[i]) << 16 | static_cast<uint8_t>(padded[i + 1]) << 8 |
-                   static_cast<uint8_t>(padded[i + 2]);
+      uint32_t v = static_cast<uint8_t>(padded[i]) << 16 |
+                   static_cast<uint8_t>(padded[i + 1]) << 8 | static_cast<uint8_t>(padded[i + 2]);
       for (int k = 3; k >= 0; --k) enc.push_back(alphabet[(v >> (6 * k)) & 63]);
     }
     size_t rest = padded.size() - i;
@@ -374,7 +368,8 @@ static std::optional<StringSpec> literal_regex_as_text(const StringSpec& spec) {
   }
   std::string bytes;
   for (const Node* n : items) {
-    if (n->kind != NodeKind::kBytes || n->origin != regex::ByteOrigin::kLiteral) return std::nullopt;
+    if (n->kind != NodeKind::kBytes || n->origin != regex::ByteOrigin::kLiteral)
+      return std::nullopt;
     size_t b = 0;
     while (!n->set.test(b)) ++b;
     bytes.push_back(static_cast<char>(b));
@@ -434,7 +429,6 @@ std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> 
         impl->literals.push_back(lit);
         impl->literal_patterns.push_back(literal_pattern(v.bytes));
         impl->literal_caseless.push_back(v.caseless);
-        impl->literal_raw.push_back(v.bytes[0] == '\0' ? std::string() : v.bytes);
       }
       impl->piece_slots += 1;
       impl->specs.push_back(std::move(info));
@@ -481,34 +475,19 @@ std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> 
   if (failed) return nullptr;
 
   if (!impl->literals.empty()) {
-    std::vector<const char*> rx_exprs, lit_exprs;
-    std::vector<unsigned> rx_flags, rx_ids, lit_flags, lit_ids;
-    std::vector<size_t> lit_lens;
+    // Vectorscan's pure-literal API mishandles literals that start with a NUL byte (and was no
+    // faster to compile here), so every literal goes through the regex API, fully escaped.
+    std::vector<const char*> exprs;
+    std::vector<unsigned> flags, ids;
     for (size_t i = 0; i < impl->literals.size(); ++i) {
-      const unsigned flag = impl->literal_caseless[i] ? HS_FLAG_CASELESS : 0;
-      const std::string& raw = impl->literal_raw[i];
-      if (!raw.empty()) {
-        lit_exprs.push_back(raw.data());
-        lit_lens.push_back(raw.size());
-        lit_flags.push_back(flag);
-        lit_ids.push_back(static_cast<unsigned>(i));
-      } else {
-        rx_exprs.push_back(impl->literal_patterns[i].c_str());
-        rx_flags.push_back(flag);
-        rx_ids.push_back(static_cast<unsigned>(i));
-      }
+      exprs.push_back(impl->literal_patterns[i].c_str());
+      flags.push_back(impl->literal_caseless[i] ? HS_FLAG_CASELESS : 0);
+      ids.push_back(static_cast<unsigned>(i));
     }
     hs_compile_error_t* err = nullptr;
-    hs_error_t rc = HS_SUCCESS;
-    if (!rx_exprs.empty())
-      rc = hs_compile_multi(rx_exprs.data(), rx_flags.data(), rx_ids.data(),
-                            static_cast<unsigned>(rx_exprs.size()), HS_MODE_BLOCK, nullptr,
-                            &impl->db, &err);
-    if (rc == HS_SUCCESS && !lit_exprs.empty())
-      rc = hs_compile_lit_multi(lit_exprs.data(), lit_flags.data(), lit_ids.data(),
-                                lit_lens.data(), static_cast<unsigned>(lit_exprs.size()),
-                                HS_MODE_BLOCK, nullptr, &impl->lit_db, &err);
-    if (rc != HS_SUCCESS) {
+    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),
+                         static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &impl->db,
+                         &err) != HS_SUCCESS) {
       SpecDiagnostic d;
       d.message = std::string("internal error building the pattern database: ") +
                   (err != nullptr ? err->message : "unknown");
@@ -521,8 +500,6 @@ std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> 
   impl->literal_patterns.clear();
   impl->literal_patterns.shrink_to_fit();
   impl->literal_caseless.clear();
-  impl->literal_raw.clear();
-  impl->literal_raw.shrink_to_fit();
   return std::unique_ptr<const PatternSet>(new PatternSet(std::move(impl)));
 }
 

@@ -41,11 +41,11 @@ struct Literal {
   enum class Kind : uint8_t { kText, kAtom };
   Kind kind = Kind::kText;
   uint32_t spec = 0;
-  uint32_t verifier = 0;  // kAtom
-  uint32_t forward_pc = 0;      // kAtom: where forward verification starts
+  uint32_t verifier = 0;       // kAtom
+  uint32_t forward_pc = 0;     // kAtom: where forward verification starts
   int32_t backward_prog = -1;  // kAtom: index into Verifier::backwards; -1: nothing before
-  uint32_t length = 0;    // bytes of the literal
-  bool wide = false;      // kText: fullword checks use the wide rules
+  uint32_t length = 0;         // bytes of the literal
+  bool wide = false;           // kText: fullword checks use the wide rules
   uint8_t xor_key = 0;
 };
 
@@ -65,19 +65,13 @@ struct PatternSet::Impl {
   std::vector<Literal> literals;
   std::vector<std::string> literal_patterns;  // build time only (Vectorscan expressions)
   std::vector<bool> literal_caseless;         // build time only
-  std::vector<std::string> literal_raw;       // build time only; empty: needs the regex API
   std::vector<Verifier> verifiers;
   std::vector<uint32_t> atomless;  // verifiers tried at every offset
   uint32_t piece_slots = 0;
-  // Two databases: plain literals compile much faster through Vectorscan's literal API, the
-  // rest (atoms with classes or wildcards, literals starting with NUL, which the literal API
-  // mishandles) go through the regex API. Literal ids are global indices into `literals`.
-  hs_database_t* db = nullptr;
-  hs_database_t* lit_db = nullptr;
+  hs_database_t* db = nullptr;  // one block-mode database; pattern id = index in `literals`
 
   ~Impl() {
     if (db != nullptr) hs_free_database(db);
-    if (lit_db != nullptr) hs_free_database(lit_db);
   }
 };
 

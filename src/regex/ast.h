@@ -18,7 +18,7 @@ enum class NodeKind : uint8_t {
   kEmpty,
   kBytes,  // one byte from `set`
   kConcat,
-  kAlt,  // kids in priority order
+  kAlt,     // kids in priority order
   kRepeat,  // kids[0] repeated min..max (max < 0: unbounded)
   kBol,
   kEol,
@@ -28,7 +28,16 @@ enum class NodeKind : uint8_t {
 
 // Where a kBytes node came from; yara treats these differently when choosing atoms.
 enum class ByteOrigin : uint8_t {
-  kLiteral, kAny, kClass, kWord, kNonWord, kSpace, kNonSpace, kDigit, kNonDigit, kHex
+  kLiteral,
+  kAny,
+  kClass,
+  kWord,
+  kNonWord,
+  kSpace,
+  kNonSpace,
+  kDigit,
+  kNonDigit,
+  kHex
 };
 
 struct Node {
@@ -53,7 +62,7 @@ inline constexpr int kChainingThreshold = 200;
 
 struct ParseResult {
   Node root;
-  bool has_greedy = false;  // any greedy quantifier (decides yara's dedupe policy)
+  bool has_greedy = false;    // any greedy quantifier (decides yara's dedupe policy)
   bool has_dot_star = false;  // .*, .+ or .{n,} (yara warns about it)
 };
 

@@ -51,8 +51,7 @@ class HexLexer {
 
  private:
   static bool is_nibble(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-           c == '?';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '?';
   }
   static void nibble(char c, uint8_t& v, uint8_t& m) {
     if (c == '?') {

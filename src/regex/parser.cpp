@@ -238,11 +238,16 @@ class Parser {
         pos_ += 2;
         return static_cast<uint8_t>(h * 16 + l);
       }
-      case 'n': return '\n';
-      case 't': return '\t';
-      case 'r': return '\r';
-      case 'f': return '\f';
-      case 'a': return '\a';
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case 'r':
+        return '\r';
+      case 'f':
+        return '\f';
+      case 'a':
+        return '\a';
       default:
         check_ascii(c);
         return static_cast<uint8_t>(c);
@@ -255,14 +260,16 @@ class Parser {
       case '(': {
         ++pos_;
         if (!at_end() && peek() == ')') throw ParseError{"syntax error"};
-        ++depth_;
         Node inner = parse_alternative();
-        --depth_;
         if (at_end() || peek() != ')') throw ParseError{"syntax error"};
         ++pos_;
         return inner;
       }
-      case '*': case '+': case '?': case '|': case ')':
+      case '*':
+      case '+':
+      case '?':
+      case '|':
+      case ')':
         throw ParseError{"syntax error"};
       case '.': {
         ++pos_;
@@ -283,12 +290,24 @@ class Parser {
         ByteSet s;
         ByteOrigin origin;
         switch (e) {
-          case 'w': s = word_set(), origin = ByteOrigin::kWord; break;
-          case 'W': s = ~word_set(), origin = ByteOrigin::kNonWord; break;
-          case 's': s = space_set(), origin = ByteOrigin::kSpace; break;
-          case 'S': s = ~space_set(), origin = ByteOrigin::kNonSpace; break;
-          case 'd': s = digit_set(), origin = ByteOrigin::kDigit; break;
-          case 'D': s = ~digit_set(), origin = ByteOrigin::kNonDigit; break;
+          case 'w':
+            s = word_set(), origin = ByteOrigin::kWord;
+            break;
+          case 'W':
+            s = ~word_set(), origin = ByteOrigin::kNonWord;
+            break;
+          case 's':
+            s = space_set(), origin = ByteOrigin::kSpace;
+            break;
+          case 'S':
+            s = ~space_set(), origin = ByteOrigin::kNonSpace;
+            break;
+          case 'd':
+            s = digit_set(), origin = ByteOrigin::kDigit;
+            break;
+          case 'D':
+            s = ~digit_set(), origin = ByteOrigin::kNonDigit;
+            break;
           default:
             if (e >= '0' && e <= '9') throw ParseError{"backreferences are not allowed"};
             s.set(read_escaped_char());
@@ -343,13 +362,33 @@ class Parser {
           continue;
         }
         switch (e) {
-          case 'w': s |= word_set(); pos_ += 2; continue;
-          case 'W': s |= ~word_set(); pos_ += 2; continue;
-          case 's': s |= space_set(); pos_ += 2; continue;
-          case 'S': s |= ~space_set(); pos_ += 2; continue;
-          case 'd': s |= digit_set(); pos_ += 2; continue;
-          case 'D': s |= ~digit_set(); pos_ += 2; continue;
-          default: s.set(read_escaped_char()); continue;
+          case 'w':
+            s |= word_set();
+            pos_ += 2;
+            continue;
+          case 'W':
+            s |= ~word_set();
+            pos_ += 2;
+            continue;
+          case 's':
+            s |= space_set();
+            pos_ += 2;
+            continue;
+          case 'S':
+            s |= ~space_set();
+            pos_ += 2;
+            continue;
+          case 'd':
+            s |= digit_set();
+            pos_ += 2;
+            continue;
+          case 'D':
+            s |= ~digit_set();
+            pos_ += 2;
+            continue;
+          default:
+            s.set(read_escaped_char());
+            continue;
         }
       }
       check_ascii(c);
@@ -393,7 +432,6 @@ class Parser {
   size_t pos_ = 0;
   bool has_greedy_ = false;
   bool has_lazy_ = false;
-  int depth_ = 0;
 };
 
 }  // namespace

@@ -58,9 +58,9 @@ struct VmScratch {
 };
 
 struct ExecOptions {
-  bool wide = false;      // every consumed byte must be followed by 0x00
+  bool wide = false;          // every consumed byte must be followed by 0x00
   size_t limit = kScanLimit;  // max bytes consumed
-  uint32_t start_pc = 0;  // where execution starts (an atom's position inside the program)
+  uint32_t start_pc = 0;      // where execution starts (an atom's position inside the program)
 };
 
 // Forward anchored match of `prog` at `start` in `data`. Returns the length of the preferred

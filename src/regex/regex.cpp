@@ -1,7 +1,5 @@
 #include "regex/regex.h"
 
-#include <mutex>
-
 #include "regex/ast.h"
 #include "regex/program.h"
 
@@ -15,8 +13,7 @@ class CompiledRegex final : public Regex {
   bool search(std::string_view subject) const override {
     // Each thread gets its own scratch; regexes are shared read-only.
     thread_local VmScratch scratch;
-    std::span<const uint8_t> data(reinterpret_cast<const uint8_t*>(subject.data()),
-                                  subject.size());
+    std::span<const uint8_t> data(reinterpret_cast<const uint8_t*>(subject.data()), subject.size());
     ExecOptions opt;
     for (size_t start = 0; start <= data.size(); ++start) {
       if (exec_forward(prog_, data, start, opt, scratch) >= 0) return true;

@@ -25,7 +25,6 @@ size_t error_count(const Diagnostics& diags) {
 }  // namespace
 
 int compile_one(const uint8_t* data, size_t size) {
-  if (size > kMaxRuleInput) return 0;
   uint8_t bits = 0;
   if (size > 0 && is_option_byte(data[0])) {
     bits = data[0];
@@ -89,6 +88,7 @@ int compile_one(const uint8_t* data, size_t size) {
 
 #ifdef YARROW_LIBFUZZER_MAIN
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size > yarrow::fuzz::kMaxRuleInput) return 0;
   return yarrow::fuzz::compile_one(data, size);
 }
 #endif

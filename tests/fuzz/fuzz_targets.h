@@ -14,8 +14,9 @@
 
 namespace yarrow::fuzz {
 
-// Inputs longer than this are ignored (returns at once): keeps every run fast and the corpus
-// about the language, not about throughput.
+// libFuzzer inputs longer than this are ignored: keeps every run fast and the corpus about the
+// language, not about throughput. The entry points themselves take any size, so that a
+// regression file can be as large as the bug needs (e.g. a 40000-term condition).
 inline constexpr size_t kMaxRuleInput = 16 * 1024;
 inline constexpr size_t kMaxScanInput = 64 * 1024;
 inline constexpr size_t kMaxPolicyInput = 16 * 1024;

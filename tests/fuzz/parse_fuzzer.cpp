@@ -16,7 +16,6 @@ bool is_option_byte(uint8_t b) { return b >= 0x01 && b <= 0x1f && b != '\t' && b
 }  // namespace
 
 int parse_one(const uint8_t* data, size_t size) {
-  if (size > kMaxRuleInput) return 0;
   parse::ParseOptions options;
   options.allow_includes = false;
   if (size > 0 && is_option_byte(data[0])) {
@@ -45,6 +44,7 @@ int parse_one(const uint8_t* data, size_t size) {
 
 #ifdef YARROW_LIBFUZZER_MAIN
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size > yarrow::fuzz::kMaxRuleInput) return 0;
   return yarrow::fuzz::parse_one(data, size);
 }
 #endif

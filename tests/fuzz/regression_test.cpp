@@ -1,7 +1,9 @@
 // Replays every file of tests/fuzz/regressions/<target>/ (inputs that once crashed, hung or
 // broke a contract) and tests/fuzz/corpus/<target>/ (the seeds) through the fuzz entry
 // points. Built with any compiler, so CI without clang still guards fixed bugs; a crash or a
-// sanitizer report fails the test executable.
+// sanitizer report fails the test executable. Reproducers of bugs not fixed yet wait in
+// regressions/<target>/open/ (not replayed; /work/notes/fuzz-findings.md says who owns them)
+// and move up one level with the fix.
 #include <gtest/gtest.h>
 
 #include <algorithm>

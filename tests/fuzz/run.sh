@@ -41,7 +41,7 @@ for t in "${targets[@]}"; do
   [ "$t" != policy ] && dict=(-dict="$here/yara.dict")
   echo "=== $t: ${seconds}s"
   # shellcheck disable=SC2086
-  if ! "$build/tests/fuzz/${t}_fuzzer" "$work" "$here/corpus/$t" "$here/regressions/$t" \
+  if ! "$build/tests/fuzz/${t}_fuzzer" "$work" "$here/corpus/$t" \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
       -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" ${FUZZ_ARGS:-}; then
     echo "!!! $t: failure, see $artifacts/" >&2

@@ -120,7 +120,6 @@ std::shared_ptr<const Rules> fixed_rules() {
 }  // namespace
 
 int scan_one(const uint8_t* data, size_t size) {
-  if (size > kMaxScanInput) return 0;
   uint8_t bits = 0;
   if (size > 0 && is_option_byte(data[0])) {
     bits = data[0];
@@ -142,7 +141,6 @@ int scan_one(const uint8_t* data, size_t size) {
   const size_t nul = all.find('\0');
   const std::string_view text = all.substr(0, nul);
   const size_t data_start = nul == std::string_view::npos ? size : nul + 1;
-  if (text.size() > kMaxRuleInput) return 0;
 
   CompilerOptions compiler_options;
   compiler_options.allow_includes = false;
@@ -161,6 +159,7 @@ int scan_one(const uint8_t* data, size_t size) {
 
 #ifdef YARROW_LIBFUZZER_MAIN
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size > yarrow::fuzz::kMaxScanInput) return 0;
   return yarrow::fuzz::scan_one(data, size);
 }
 #endif

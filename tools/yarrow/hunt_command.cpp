@@ -357,6 +357,7 @@ int run_hunt_command(int argc, char** argv) {
     print_json({{"type", "summary"},
                 {"inputs", s.inputs},
                 {"input_errors", s.input_errors},
+                {"scan_errors", s.scan_errors},
                 {"events", s.events},
                 {"malformed", s.malformed},
                 {"findings", s.findings},
@@ -371,6 +372,9 @@ int run_hunt_command(int argc, char** argv) {
                  static_cast<unsigned long long>(s.findings),
                  static_cast<unsigned long long>(s.findings - s.suppressed),
                  static_cast<unsigned long long>(s.suppressed));
+    if (s.scan_errors)
+      std::fprintf(stderr, "yarrow hunt: %llu events could not be scanned (timeout or too many matches)\n",
+                   static_cast<unsigned long long>(s.scan_errors));
   }
   std::fflush(stdout);
   return input_failed ? 2 : 0;

@@ -94,6 +94,7 @@ json file_object(const TargetContext* target, std::string_view path) {
                {"mtime", nullptr}, {"hash", {{"sha256", nullptr}}}};
   if (target == nullptr) return file;
   if (target->file) {
+    file["path"] = target->file->path;  // absolute (policies and SIEMs want one form)
     file["size"] = opt(target->file->size);
     file["owner"] = opt(target->file->owner);
     file["mtime"] = target->file->mtime ? json(iso8601(*target->file->mtime)) : json(nullptr);

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 
 #include "compile/compiled_rules.h"
@@ -53,7 +54,13 @@ TargetContext file_target(const std::string& path, const struct stat& st) {
   target.source = SourceKind::kFile;
   target.host = host_name();
   FileContext file;
+  // Policies compare absolute paths; a relative target is taken from the working directory.
   file.path = path;
+  if (!path.empty() && path[0] != '/') {
+    std::error_code ec;
+    const std::filesystem::path cwd = std::filesystem::current_path(ec);
+    if (!ec) file.path = (cwd / path).lexically_normal().string();
+  }
   file.owner = procmem::user_name(st.st_uid);
   file.size = static_cast<uint64_t>(st.st_size);
   file.mtime = std::chrono::sys_seconds(std::chrono::seconds(st.st_mtim.tv_sec));

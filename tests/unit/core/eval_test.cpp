@@ -52,6 +52,13 @@ INSTANTIATE_TEST_SUITE_P(
                  "rule e { condition: for uint32(100) i in (1, 2) : (true) }\n"
                  "rule f { condition: for any i in (3,4) : (-1) }",
                  kHello},
+        // `or` keeps its left side's raw value; for-in (not for-of) stops once the sum is
+        // reached
+        EvalCase{"rule a { condition: for any i in (1,2) : ((0 - i) or false) }\n"
+                 "rule b { condition: for none i in (1,2) : (i - 2) }\n"
+                 "rule c { condition: for 1 i in (1,2) : (3 - 2 * i) }\n"
+                 "rule d { strings: $a = \"l\" $b = \"abc\" condition: for 1 of ($b, $a) : (3 - #) }",
+                 kHello},
         // strings: counts, offsets, lengths, of / for-of / in
         EvalCase{"rule a { strings: $a = \"l\" $b = \"o\" $c = \"zz\" condition: "
                  "for none of them : ($) }\n"

@@ -24,7 +24,8 @@ namespace {
 
 std::string from_hex(const std::string& h) {
   std::string out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i + 1 < h.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
   return out;
 }
 
@@ -37,8 +38,10 @@ void print_data(const uint8_t* p, size_t len, bool hex) {
   }
   size_t n = std::min<size_t>(len, 512);
   for (size_t i = 0; i < n; ++i) {
-    if (p[i] >= 32 && p[i] <= 126) std::putchar(p[i]);
-    else std::printf("\\x%02X", p[i]);
+    if (p[i] >= 32 && p[i] <= 126)
+      std::putchar(p[i]);
+    else
+      std::printf("\\x%02X", p[i]);
   }
 }
 
@@ -59,7 +62,7 @@ int main(int argc, char** argv) {
     };
     if (a == "--kind") {
       std::string k = next();
-      spec.kind = k == "hex" ? StringSpec::Kind::kHex
+      spec.kind = k == "hex"     ? StringSpec::Kind::kHex
                   : k == "regex" ? StringSpec::Kind::kRegex
                                  : StringSpec::Kind::kText;
     } else if (a == "--value-hex") {

@@ -1,13 +1,14 @@
 // PatternSet / PatternScanner: match offsets, lengths, overlaps, modifiers, chaining, caps and
 // diagnostics, as yara 4.2.3 reports them (each expectation was checked with `yara -s`; the
 // broad randomized comparison lives in diff_strings.py).
+#include "match/pattern_set.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "match/pattern_set.h"
 #include "match/pattern_set_impl.h"
 
 namespace {
@@ -65,8 +66,7 @@ TEST(TextStrings, OverlappingMatchesAreAllReported) {
 }
 
 TEST(TextStrings, LeadingNulByteLiteral) {
-  EXPECT_EQ(scan(text(std::string("\0a", 2)), std::string("x\0a\0a", 5)),
-            (Found{{1, 2}, {3, 2}}));
+  EXPECT_EQ(scan(text(std::string("\0a", 2)), std::string("x\0a\0a", 5)), (Found{{1, 2}, {3, 2}}));
 }
 
 TEST(TextStrings, NocaseWideAscii) {
@@ -105,8 +105,7 @@ TEST(TextStrings, XorReportsKey) {
 
 TEST(TextStrings, Base64VariantsMatchYaraDocumentation) {
   auto v = yarrow::match::base64_variants(
-      "This program cannot",
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+      "This program cannot", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
   EXPECT_EQ(v, (std::vector<std::string>{"VGhpcyBwcm9ncmFtIGNhbm5vd", "RoaXMgcHJvZ3JhbSBjYW5ub3",
                                          "UaGlzIHByb2dyYW0gY2Fubm90"}));
 }

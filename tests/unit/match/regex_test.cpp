@@ -1,8 +1,8 @@
 // Regex engine: yara's dialect, error wording and `matches` semantics (behaviour checked against
 // yara 4.2.3 while writing these).
-#include <gtest/gtest.h>
-
 #include "regex/regex.h"
+
+#include <gtest/gtest.h>
 
 namespace {
 
@@ -38,8 +38,8 @@ TEST(RegexErrors, WordedLikeYara) {
 }
 
 TEST(RegexErrors, AcceptsWhatYaraAccepts) {
-  for (const char* ok : {"a|", "a{,2}b", "a{2,}", "a{1}?b", "a{ 1}", "[a-]", "[]a]", "[^]a]",
-                         "\\q", "a{b", "a}b", "a]b", "(a|b)c", "\\x41\\n\\t"}) {
+  for (const char* ok : {"a|", "a{,2}b", "a{2,}", "a{1}?b", "a{ 1}", "[a-]", "[]a]", "[^]a]", "\\q",
+                         "a{b", "a}b", "a]b", "(a|b)c", "\\x41\\n\\t"}) {
     EXPECT_EQ(compile_error(ok), "") << ok;
   }
 }
