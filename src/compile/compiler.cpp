@@ -47,6 +47,8 @@ std::string spec_message(const match::SpecDiagnostic& sd, const ast::StringDecl&
 // Whether yara treats the string as a plain literal, the only kind its fixed-offset
 // optimisation applies to: text strings (not base64), hex strings of bytes only, and regexes
 // without any operator.
+constexpr long long kChainingThreshold = 200;  // yara's STRING_CHAINING_THRESHOLD
+
 bool is_literal_string(const ast::StringDecl& decl) {
   auto has = [&](ast::Modifier::Kind k) {
     return std::any_of(decl.modifiers.begin(), decl.modifiers.end(),
@@ -55,11 +57,33 @@ bool is_literal_string(const ast::StringDecl& decl) {
   switch (decl.kind) {
     case ast::StringDecl::Kind::kText:
       return !has(ast::Modifier::Kind::kBase64) && !has(ast::Modifier::Kind::kBase64Wide);
-    case ast::StringDecl::Kind::kHex:
-      return std::all_of(decl.value.begin(), decl.value.end(), [](char c) {
+    case ast::StringDecl::Kind::kHex: {
+      // yara splits a hex string at unbounded or very wide jumps into chained pieces; then
+      // only the first piece has to be plain bytes.
+      std::string_view v = decl.value;
+      size_t end = v.size();
+      for (size_t open = v.find('['); open != std::string_view::npos;
+           open = v.find('[', open + 1)) {
+        const size_t close = v.find(']', open);
+        if (close == std::string_view::npos) break;
+        std::string jump(v.substr(open + 1, close - open - 1));
+        jump.erase(std::remove_if(jump.begin(), jump.end(), ::isspace), jump.end());
+        const size_t dash = jump.find('-');
+        if (dash == std::string::npos) continue;
+        const std::string lo = jump.substr(0, dash), hi = jump.substr(dash + 1);
+        const bool wide = hi.empty() || (std::stoll("0" + hi) - std::stoll("0" + lo) >
+                                         kChainingThreshold);
+        if (wide) {
+          end = open;
+          break;
+        }
+      }
+      std::string_view head = v.substr(0, end);
+      return std::all_of(head.begin(), head.end(), [](char c) {
         return std::isxdigit(static_cast<unsigned char>(c)) ||
                std::isspace(static_cast<unsigned char>(c));
       });
+    }
     case ast::StringDecl::Kind::kRegex: {
       const std::string& v = decl.value;
       for (size_t i = 0; i < v.size(); ++i) {
@@ -125,7 +149,7 @@ uint32_t Compiler::Impl::namespace_index(const std::string& ns) {
   for (size_t i = 0; i < namespaces.size(); ++i) {
     if (namespaces[i].name == ns) return static_cast<uint32_t>(i);
   }
-  namespaces.push_back(Namespace{ns, {}, {}});
+  namespaces.push_back(Namespace{ns, {}, {}, {}});
   out->namespaces.push_back(ns);
   return static_cast<uint32_t>(namespaces.size() - 1);
 }

@@ -63,7 +63,6 @@ class ConditionCompiler {
     std::vector<std::string> vars;  // empty for `for ... of`
     uint32_t first_slot = 0;
     bool is_for_of = false;
-    std::vector<uint32_t> set;  // for-of: the rule-local indices of the iterated strings
   };
   struct Failed {};  // internal: unwinds to compile() after a diagnostic is recorded
 
@@ -85,7 +84,7 @@ class ConditionCompiler {
   std::vector<uint32_t> rule_set(ast::ExprId set_id);
   std::pair<uint32_t, uint32_t> range(ast::ExprId range_id);
   uint32_t resolve_string(const ast::Expr& e, std::string_view id, bool& from_loop,
-                          uint32_t& slot, const Loop*& loop);
+                          uint32_t& slot);
 
   uint32_t emit(detail::Node node, std::initializer_list<uint32_t> kids = {});
   uint32_t emit_kids(detail::Node node, const std::vector<uint32_t>& kids);

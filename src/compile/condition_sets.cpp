@@ -24,7 +24,7 @@ Node make(Op op, ValueType type) {
 }  // namespace
 
 uint32_t ConditionCompiler::resolve_string(const ast::Expr& e, std::string_view id,
-                                           bool& from_loop, uint32_t& slot, const Loop*& loop) {
+                                           bool& from_loop, uint32_t& slot) {
   // `id` is the identifier with its sigil replaced by '$'.
   from_loop = false;
   if (id == "$") {
@@ -32,7 +32,6 @@ uint32_t ConditionCompiler::resolve_string(const ast::Expr& e, std::string_view 
       if (loops_[l].is_for_of) {
         from_loop = true;
         slot = loops_[l].first_slot;
-        loop = &loops_[l];
         return 0;
       }
     }
@@ -52,13 +51,12 @@ ConditionCompiler::Typed ConditionCompiler::string_ref(const ast::Expr& e) {
   if (!id.empty()) id[0] = '$';
   bool from_loop = false;
   uint32_t slot = 0;
-  const Loop* loop = nullptr;
-  uint32_t index = resolve_string(e, id, from_loop, slot, loop);
-  // Anything but a plain presence test needs every match; inside a for-of body that holds for
-  // every string of the loop's set.
+  uint32_t index = resolve_string(e, id, from_loop, slot);
+  // Anything but a plain presence test needs every match; inside a for-of body yara applies
+  // that to every string of the rule, not just the loop's set.
   if (e.kind != ExprKind::kStringMatch) {
     if (from_loop) {
-      for (uint32_t local : loop->set) (*uses_)[local].single_match = false;
+      for (StringUse& u : *uses_) u.single_match = false;
     } else {
       (*uses_)[index - first_string_].single_match = false;
     }
@@ -270,7 +268,6 @@ ConditionCompiler::Typed ConditionCompiler::for_of(const ast::Expr& e) {
   std::vector<uint32_t> items = string_set(e.kids.at(1));
   Loop loop;
   loop.is_for_of = true;
-  for (uint32_t item : items) loop.set.push_back(item - first_string_);
   loop.first_slot = next_slot_;
   n.slot = next_slot_;
   next_slot_ += 1;

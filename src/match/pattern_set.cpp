@@ -266,6 +266,13 @@ void collect_prefix(const Node& n, const Node* target, std::vector<Node>& out) {
   }
   for (const auto& k : n.kids) {
     if (contains(k, target)) {
+      // yara's backward code for an atom inside x+ loops back through x: further copies of x
+      // may precede the one holding the atom.
+      if (n.kind == NodeKind::kRepeat && n.min == 1 && n.max < 0) {
+        Node more = n;
+        more.min = 0;
+        out.push_back(std::move(more));
+      }
       collect_prefix(k, target, out);
       return;
     }

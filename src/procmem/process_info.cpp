@@ -84,6 +84,28 @@ std::vector<int64_t> list_pids() {
   return pids;
 }
 
+bool is_kernel_thread(int64_t pid) {
+  std::optional<std::string> stat = read_whole(proc_dir(pid) + "/stat");
+  if (!stat) return false;
+  // "pid (comm) state ppid ... flags": comm may hold spaces and parentheses; skip past the last ')'.
+  const size_t close = stat->rfind(')');
+  if (close == std::string::npos) return false;
+  std::istringstream in(stat->substr(close + 1));
+  std::string field;
+  uint64_t flags = 0;
+  for (int i = 0; i < 7 && (in >> field); ++i) {  // state ppid pgrp session tty_nr tpgid flags
+    if (i == 6) {
+      try {
+        flags = std::stoull(field);
+      } catch (const std::exception&) {
+        return false;
+      }
+    }
+  }
+  constexpr uint64_t kPfKthread = 0x00200000;
+  return (flags & kPfKthread) != 0;
+}
+
 bool process_exists(int64_t pid) {
   if (pid <= 0) return false;
   struct stat st {};

@@ -15,6 +15,9 @@ namespace yarrow::procmem {
 // Numeric entries of /proc, ascending. Excludes nothing (the caller decides about itself).
 std::vector<int64_t> list_pids();
 
+// Kernel threads have no user memory to scan (PF_KTHREAD in /proc/PID/stat).
+bool is_kernel_thread(int64_t pid);
+
 // True while /proc/PID exists.
 bool process_exists(int64_t pid);
 

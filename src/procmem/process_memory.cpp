@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "procmem/process_info.h"
@@ -25,7 +26,8 @@ std::unique_ptr<ProcessMemoryReader> ProcessMemoryReader::open(int64_t pid, uint
     error = std::strerror(errno);
     return nullptr;
   }
-  std::ifstream maps(dir + "/maps");
+  // smaps rather than maps: it tells which anonymous regions were never touched (see header).
+  std::ifstream maps(dir + "/smaps");
   if (!maps) {
     ::close(fd);
     error = std::strerror(ESRCH);
@@ -34,28 +36,63 @@ std::unique_ptr<ProcessMemoryReader> ProcessMemoryReader::open(int64_t pid, uint
   // The region list is a snapshot taken up front; the process goes on changing meanwhile, which
   // is why reads of listed regions may fail later.
   std::vector<Region> regions;
+  std::vector<SkippedRegion> skipped;
+  struct Pending {
+    Region region;
+    bool anonymous = false;
+    uint64_t resident = 0;  // Rss + Swap, kB
+  };
+  std::optional<Pending> pending;
+  auto flush = [&] {
+    if (!pending) return;
+    Region& r = pending->region;
+    if (pending->anonymous && pending->resident == 0) {
+      // Never touched: reads would only return zero pages. Not worth a warning.
+    } else if (r.end - r.begin > kMaxRegionBytes) {
+      skipped.push_back(SkippedRegion{r.begin, r.end, r.name,
+                                      "larger than " + std::to_string(kMaxRegionBytes >> 30) +
+                                          " GiB (a sparse reservation)"});
+    } else {
+      regions.push_back(std::move(r));
+    }
+    pending.reset();
+  };
   std::string line;
   while (std::getline(maps, line)) {
-    // begin-end perms offset dev inode [name]
     std::istringstream in(line);
-    std::string range, perms, offset, dev, inode;
-    if (!(in >> range >> perms >> offset >> dev >> inode)) continue;
-    const size_t dash = range.find('-');
+    std::string first;
+    if (!(in >> first) || first.empty()) continue;
+    if (first.back() == ':') {  // "Rss:       12 kB"
+      uint64_t kb = 0;
+      if (pending && (first == "Rss:" || first == "Swap:") && (in >> kb)) pending->resident += kb;
+      continue;
+    }
+    // begin-end perms offset dev inode [name]
+    flush();
+    std::string perms, offset, dev, inode;
+    if (!(in >> perms >> offset >> dev >> inode)) continue;
+    const size_t dash = first.find('-');
     if (dash == std::string::npos) continue;
-    Region r;
+    Pending p;
     try {
-      r.begin = std::stoull(range.substr(0, dash), nullptr, 16);
-      r.end = std::stoull(range.substr(dash + 1), nullptr, 16);
+      p.region.begin = std::stoull(first.substr(0, dash), nullptr, 16);
+      p.region.end = std::stoull(first.substr(dash + 1), nullptr, 16);
     } catch (const std::exception&) {
       continue;
     }
-    std::getline(in >> std::ws, r.name);
-    if (r.end > r.begin) regions.push_back(std::move(r));
+    std::getline(in >> std::ws, p.region.name);
+    p.anonymous = inode == "0";
+    // No read permission (guard pages, reservations): /proc/PID/mem refuses them anyway.
+    if (perms.empty() || perms[0] != 'r') continue;
+    if (p.region.end > p.region.begin) pending = std::move(p);
   }
+  flush();
   std::sort(regions.begin(), regions.end(),
             [](const Region& a, const Region& b) { return a.begin < b.begin; });
-  return std::unique_ptr<ProcessMemoryReader>(
+  auto reader = std::unique_ptr<ProcessMemoryReader>(
       new ProcessMemoryReader(fd, std::move(regions), std::max<uint64_t>(max_chunk, 4096)));
+  reader->skipped_ = std::move(skipped);
+  return reader;
 }
 
 ProcessMemoryReader::ProcessMemoryReader(int mem_fd, std::vector<Region> regions,

@@ -1,8 +1,14 @@
 // Reading the memory of a Linux process for Scanner::scan_blocks: the regions listed in
-// /proc/PID/maps, in address order, each read through /proc/PID/mem in chunks of at most
+// /proc/PID/smaps, in address order, each read through /proc/PID/mem in chunks of at most
 // `max_chunk` bytes (yara's --max-process-memory-chunk). A region that can't be read ([vvar],
 // guard pages, a region unmapped meanwhile) is skipped and recorded in skipped(); the scan of the
 // other regions goes on. Reading another user's process needs the same rights as ptrace.
+//
+// Two departures from yara, which reads every listed region: anonymous regions with nothing
+// resident or swapped (never written: zero pages) are left out silently, and regions larger than
+// kMaxRegionBytes (sanitizer shadow memory and similar sparse reservations of terabytes) are
+// skipped and recorded, since reading them would take hours. File-backed regions are always
+// read: their pages hold the file's bytes even when never touched.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +27,8 @@ struct SkippedRegion {
   std::string name;    // mapped file or [heap]/[stack]/..., may be empty
   std::string reason;  // strerror text
 };
+
+inline constexpr uint64_t kMaxRegionBytes = uint64_t{64} << 30;
 
 class ProcessMemoryReader final : public BlockReader {
  public:

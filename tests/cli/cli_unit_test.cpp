@@ -1,10 +1,13 @@
 // Unit tests of the CLI's pure parts: yara's argument grammar, -d typing, rule-argument
-// splitting and the byte-level output renderings.
+// splitting and the byte-level output renderings; yarrow's own options, the progress line and
+// the JSON lines rendering.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "json_output.h"
+#include "progress.h"
 #include "rule_loading.h"
 #include "scan_args.h"
 #include "yara_format.h"
@@ -122,6 +125,40 @@ TEST(YaraFormat, Offset) {
   append_offset(out, 0);
   append_offset(out, 0x1aF);
   EXPECT_EQ(out, "0x00x1af");
+}
+
+TEST(ScanArgs, YarrowOptionsTakeSeparateOrJoinedValues) {
+  ParseResult r = parse({"--policy", "a.toml", "--policy=b.toml", "--output", "json", "--pid",
+                         "12", "--no-progress", "--show-suppressed", "r.yar"});
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.args.policy_files, (std::vector<std::string>{"a.toml", "b.toml"}));
+  EXPECT_EQ(r.args.output_format, "json");
+  EXPECT_EQ(r.args.pids, std::vector<std::string>{"12"});
+  EXPECT_TRUE(r.args.no_progress);
+  EXPECT_TRUE(r.args.show_suppressed);
+  EXPECT_EQ(r.args.positional, std::vector<std::string>{"r.yar"});
+  // yara's own long options keep yara's grammar: no separate value.
+  EXPECT_EQ(parse({"--timeout", "5"}).error, "option `--timeout` requires an integer argument");
+  EXPECT_EQ(parse({"--policy"}).error, "option `--policy` requires a string argument");
+}
+
+TEST(Progress, LineFitsTheTerminalAndKeepsThePathEnd) {
+  std::string line = Progress::render(3, 5 * 1024 * 1024, 2.0, "/very/long/path/to/file.bin", 50);
+  EXPECT_LE(line.size(), 49u);
+  EXPECT_EQ(line.find("/very"), std::string::npos);  // the start of the path is cut
+  EXPECT_NE(line.find("3 targets"), std::string::npos);
+  EXPECT_NE(line.find("5.0 MiB"), std::string::npos);
+  EXPECT_NE(line.find("2.5 MiB/s"), std::string::npos);
+  EXPECT_NE(line.find("file.bin"), std::string::npos);
+  EXPECT_EQ(Progress::render(1, 10, 0, "", 80), "1 target, 10 B, 0 B/s");
+}
+
+TEST(JsonSink, FailedTargetsHaveNoFindingLines) {
+  FileReport report;
+  report.path = "x";
+  report.ok = false;
+  report.error = "could not open file";
+  EXPECT_EQ(JsonSink::render(report), "");
 }
 
 }  // namespace

@@ -344,31 +344,32 @@ def t_process_scan(c: Ctx):
 def t_progress(c: Ctx):
     rule = c.work / "h.yar"
     rule.write_text('rule h { strings: $a = "hello" condition: $a }\n')
+    hello = c.work / "hello.txt"
+    hello.write_bytes(b"hello")
     fifo = c.work / "slow.fifo"
-    if fifo.exists():
-        fifo.unlink()
 
     def feed():
-        # The scan blocks opening the FIFO until this writer comes: the run lasts ~0.6 s.
+        # The scan list is a FIFO: the run waits ~0.6 s for this writer, long enough for the
+        # progress line (redrawn every 100 ms) to show.
         time.sleep(0.6)
-        with open(fifo, "wb") as w:
-            w.write(b"hello")
+        with open(fifo, "w") as w:
+            w.write(f"{hello}\n")
 
     # Not a terminal: nothing on stderr.
     os.mkfifo(fifo)
     t = threading.Thread(target=feed)
     t.start()
-    r = c.scan(rule, fifo)
+    r = c.scan("--scan-list", rule, fifo)
     t.join()
-    expect(r.stdout == f"h {fifo}\n".encode() and r.stderr == b"",
-           f"no progress off a terminal: {r.stderr!r}")
+    expect(r.stdout == f"h {hello}\n".encode() and r.stderr == b"",
+           f"no progress off a terminal: {r.stdout!r} {r.stderr!r}")
 
     # On a pty: the line appears, then is erased; --no-progress silences it.
     for extra, want in (([], True), (["--no-progress"], False)):
         master, slave = pty.openpty()
         t = threading.Thread(target=feed)
         t.start()
-        p = subprocess.Popen([c.yarrow, "scan", *extra, str(rule), str(fifo)],
+        p = subprocess.Popen([c.yarrow, "scan", "--scan-list", *extra, str(rule), str(fifo)],
                              stdout=subprocess.PIPE, stderr=slave)
         os.close(slave)
         err = b""
@@ -388,7 +389,7 @@ def t_progress(c: Ctx):
         out, _ = p.communicate(timeout=30)
         t.join()
         os.close(master)
-        expect(out == f"h {fifo}\n".encode(), f"stdout unchanged by progress: {out!r}")
+        expect(out == f"h {hello}\n".encode(), f"stdout unchanged by progress: {out!r}")
         shown = b"target" in err and b"B/s" in err
         expect(shown == want, f"progress {'expected' if want else 'unexpected'}: {err!r}")
         if want:

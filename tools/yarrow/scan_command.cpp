@@ -109,6 +109,7 @@ int scan_processes(ScanSession& session, const ScanArgs& args, std::vector<int64
     ScanResult result;
     return session.scan_process(scanner, result, pids[0], std::to_string(pids[0])) ? 0 : 1;
   }
+  session.set_exits_expected(true);
   WorkQueue queue(kQueueCapacity);
   std::vector<std::thread> workers;
   for (int64_t i = 0; i < threads; ++i) {
@@ -246,7 +247,7 @@ int run_scan_command(const std::vector<std::string>& argv) {
     // Never itself: its own memory holds every rule's strings.
     const int64_t self = ::getpid();
     for (int64_t pid : procmem::list_pids())
-      if (pid != self) pids.push_back(pid);
+      if (pid != self && !procmem::is_kernel_thread(pid)) pids.push_back(pid);
   }
 
   static char stdout_buffer[1 << 16];
@@ -270,8 +271,9 @@ int run_scan_command(const std::vector<std::string>& argv) {
   } else {
     session = std::make_unique<ScanSession>(rules, args, sink, extras);
     stats = &session->stats();
-    Progress progress(*stats, !args.no_progress && ::isatty(STDERR_FILENO) == 1);
-    session->set_progress(&progress);
+    const bool show_progress = !args.no_progress && ::isatty(STDERR_FILENO) == 1;
+    Progress progress(*stats, show_progress);
+    session->set_progress(show_progress ? &progress : nullptr);
     if (process_mode)
       status = scan_processes(*session, args, pids);
     else if (args.scan_list || target_is_dir)

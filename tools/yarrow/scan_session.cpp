@@ -55,10 +55,12 @@ bool ScanSession::scan_target(Scanner& scanner, ScanResult& result, const std::s
   if (extras_.progress != nullptr) extras_.progress->set_current(path);
   FileReport report;
   report.path = path;
-  struct stat st {};
-  const bool have_stat = ::stat(path.c_str(), &st) == 0;
   TargetContext context;
   const bool need_context = extras_.json || !extras_.policies.empty();
+  // Plain yara-style runs skip the stat: nothing would use it (the speed race counts).
+  struct stat st {};
+  const bool have_stat =
+      (need_context || extras_.progress != nullptr) && ::stat(path.c_str(), &st) == 0;
   if (need_context && have_stat) {
     context = file_target(path, st);
     if (extras_.json) context.sha256 = sha256_file(path);
@@ -91,6 +93,10 @@ bool ScanSession::scan_process(Scanner& scanner, ScanResult& result, int64_t pid
   std::string error;
   std::unique_ptr<procmem::ProcessMemoryReader> reader = procmem::ProcessMemoryReader::open(
       pid, static_cast<uint64_t>(std::max<int64_t>(args_.max_process_memory_chunk, 1)), error);
+  if (reader == nullptr && exits_expected_ && !procmem::process_exists(pid)) {
+    sink_.note("process " + label + " exited before it could be scanned");
+    return true;
+  }
   if (reader == nullptr) {
     result.rules.clear();
     result.warnings.clear();

@@ -44,6 +44,8 @@ class ScanSession {
   bool scan_process(Scanner& scanner, ScanResult& scratch, int64_t pid, const std::string& label);
 
   ScanStats& stats() { return stats_; }
+  // Over many processes, one that exits before it is read is normal: a note, not an error.
+  void set_exits_expected(bool expected) { exits_expected_ = expected; }
   // Set before scanning starts and cleared after it ends (not while threads run).
   void set_progress(Progress* progress) { extras_.progress = progress; }
 
@@ -57,6 +59,7 @@ class ScanSession {
   std::atomic<int64_t> total_matches_{0};
   SessionExtras extras_;
   ScanStats stats_;
+  bool exits_expected_ = false;
 
   // Fills `report` from a finished scan (filters, -n, -l, policies) and hands it to the sink.
   bool finish(FileReport& report, ScanStatus status, const ScanResult& result);

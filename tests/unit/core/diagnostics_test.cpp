@@ -58,6 +58,9 @@ INSTANTIATE_TEST_SUITE_P(
         DiagCase{"import \"nope\"\nrule a { condition: true }", "E231", 1, 1},
         DiagCase{"import \"pe\"\nrule a { condition: true }", "E232", 1, 1},
         DiagCase{"rule a { condition: 1 << -1 }", "E212", 1, 0},
+        DiagCase{"rule r1 { condition: true }\nrule x { condition: any of (r*) }\n"
+                 "rule r2 { condition: true }",
+                 "E236", 3, 6},
         DiagCase{"rule a { condition: pe.x == 1 }", "E201", 1, 21}));
 
 TEST(Diagnostics, WarningsDoNotFail) {

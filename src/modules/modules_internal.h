@@ -1,0 +1,17 @@
+// Per-module entry points wired into the registry; private to src/modules.
+#pragma once
+
+#include "modules/module.h"
+
+namespace yarrow::modules {
+
+const Schema& elf_schema();
+void elf_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
+const Schema& math_schema();
+void math_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
+const Schema& hash_schema();
+const Schema& time_schema();
+const Schema& console_schema();
+void no_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
+
+}  // namespace yarrow::modules
