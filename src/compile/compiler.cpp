@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "compile/compiled_rules.h"
 #include "compile/condition_compiler.h"
@@ -219,16 +220,13 @@ bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, 
     return false;
   }
   std::vector<match::StringSpec> specs;
+  std::unordered_set<std::string_view> seen_ids;
   for (size_t i = 0; i < rule.strings.size(); ++i) {
     const ast::StringDecl& decl = rule.strings[i];
-    if (decl.id != "$") {
-      for (size_t j = 0; j < i; ++j) {
-        if (rule.strings[j].id == decl.id) {
-          error(&unit, &decl.span, "E206", "duplicated string identifier \"" + decl.id + "\"",
-                rule.name);
-          return false;
-        }
-      }
+    if (decl.id != "$" && !seen_ids.insert(decl.id).second) {
+      error(&unit, &decl.span, "E206", "duplicated string identifier \"" + decl.id + "\"",
+            rule.name);
+      return false;
     }
     std::optional<match::StringSpec> spec = compile::make_string_spec(unit, rule, decl, diags);
     if (!spec) {

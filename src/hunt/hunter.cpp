@@ -73,6 +73,12 @@ Finding make_finding(const Event& e, const RuleInfo& rule) {
 
 std::vector<std::pair<const char*, const std::string*>> scanned_fields(const Event& e) {
   std::vector<std::pair<const char*, const std::string*>> out;
+  scanned_fields(e, out);
+  return out;
+}
+
+void scanned_fields(const Event& e, std::vector<std::pair<const char*, const std::string*>>& out) {
+  out.clear();
   auto add = [&](const char* name, const std::optional<std::string>& v) {
     if (v && !v->empty()) out.emplace_back(name, &*v);
   };
@@ -96,7 +102,6 @@ std::vector<std::pair<const char*, const std::string*>> scanned_fields(const Eve
       if (!value.empty() && (e.schema == "unknown" || name == "AdditionalFields"))
         out.emplace_back(name.c_str(), &value);
   }
-  return out;
 }
 
 Hunter::Hunter(std::shared_ptr<const Rules> rules, std::shared_ptr<const Policy> policy)
@@ -175,17 +180,20 @@ void Hunter::hunt_event(Event& event, const std::string& input, const FindingSin
   } else {
     join_signer(event);
   }
-  auto fields = scanned_fields(event);
+  // Member scratch vectors: no allocation per event once they have grown.
+  auto& fields = fields_;
+  auto& starts = starts_;
+  scanned_fields(event, fields);
   if (fields.empty()) return;
   buffer_.clear();
-  std::vector<size_t> starts;
-  starts.reserve(fields.size());
+  starts.clear();
   for (const auto& [name, value] : fields) {
     if (!starts.empty()) buffer_ += '\0';
     starts.push_back(buffer_.size());
     buffer_ += *value;
   }
-  result_ = ScanResult{};
+  result_.rules.clear();
+  result_.warnings.clear();
   ScanStatus status = scanner_.scan_memory(
       {reinterpret_cast<const uint8_t*>(buffer_.data()), buffer_.size()}, result_);
   if (status != ScanStatus::kOk) {

@@ -64,6 +64,8 @@ struct HuntStats {
 
 // The fields scanned for an event, in buffer order: {name, value}. Exposed for tests and docs.
 std::vector<std::pair<const char*, const std::string*>> scanned_fields(const Event& event);
+void scanned_fields(const Event& event,
+                    std::vector<std::pair<const char*, const std::string*>>& out);
 
 class Hunter {
  public:
@@ -96,6 +98,8 @@ class Hunter {
   Scanner scanner_;
   ScanResult result_;
   std::string buffer_;
+  std::vector<std::pair<const char*, const std::string*>> fields_;
+  std::vector<size_t> starts_;
   std::unordered_map<std::string, SignerFacts> signers_;
   HuntStats stats_;
 };

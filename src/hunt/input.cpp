@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "hunt/reader.h"
 
@@ -59,6 +60,115 @@ class MemoryInput final : public Input {
   std::string data_;
   size_t pos_ = 0;
 };
+
+// Replays bytes read while sniffing the encoding, then the rest of the input.
+class PrefixedInput final : public Input {
+ public:
+  PrefixedInput(std::string prefix, std::unique_ptr<Input> inner)
+      : prefix_(std::move(prefix)), inner_(std::move(inner)) {}
+  long read(char* buffer, size_t capacity) override {
+    if (pos_ < prefix_.size()) {
+      size_t n = std::min(capacity, prefix_.size() - pos_);
+      std::memcpy(buffer, prefix_.data() + pos_, n);
+      pos_ += n;
+      return static_cast<long>(n);
+    }
+    return inner_->read(buffer, capacity);
+  }
+  std::string error() const override { return inner_->error(); }
+
+ private:
+  std::string prefix_;
+  size_t pos_ = 0;
+  std::unique_ptr<Input> inner_;
+};
+
+// UTF-16LE to UTF-8 (Windows PowerShell 5 writes redirected output and Out-File as UTF-16LE
+// with a byte-order mark). Unpaired surrogates become U+FFFD.
+class Utf16LeInput final : public Input {
+ public:
+  explicit Utf16LeInput(std::unique_ptr<Input> inner) : inner_(std::move(inner)) {}
+  long read(char* buffer, size_t capacity) override {
+    if (capacity < 8) return -1;
+    // Each UTF-16 unit becomes at most 3 UTF-8 bytes (a surrogate pair: 4 bytes for 2 units).
+    raw_.resize(capacity / 3 * 2);
+    for (;;) {
+      size_t have = 0;
+      if (odd_) {
+        raw_[have++] = static_cast<char>(*odd_);
+        odd_.reset();
+      }
+      long n = inner_->read(raw_.data() + have, raw_.size() - have);
+      if (n < 0) return -1;
+      size_t total = have + static_cast<size_t>(n);
+      if (n == 0) {
+        if (!high_) return 0;  // a trailing odd byte is dropped
+        high_.reset();
+        return static_cast<long>(put(buffer, 0, 0xFFFD));
+      }
+      if (total % 2) odd_ = static_cast<unsigned char>(raw_[--total]);
+      size_t out = 0;
+      for (size_t i = 0; i < total; i += 2) {
+        uint32_t unit = static_cast<unsigned char>(raw_[i]) |
+                        (static_cast<uint32_t>(static_cast<unsigned char>(raw_[i + 1])) << 8);
+        if (high_) {
+          uint32_t hi = *high_;
+          high_.reset();
+          if (unit >= 0xDC00 && unit <= 0xDFFF) {
+            out = put(buffer, out, 0x10000 + ((hi - 0xD800) << 10) + (unit - 0xDC00));
+            continue;
+          }
+          out = put(buffer, out, 0xFFFD);
+        }
+        if (unit >= 0xD800 && unit <= 0xDBFF) high_ = unit;
+        else if (unit >= 0xDC00 && unit <= 0xDFFF) out = put(buffer, out, 0xFFFD);
+        else out = put(buffer, out, unit);
+      }
+      if (out > 0) return static_cast<long>(out);
+    }
+  }
+  std::string error() const override { return inner_->error(); }
+
+ private:
+  static size_t put(char* buffer, size_t out, uint32_t cp) {
+    if (cp < 0x80) {
+      buffer[out++] = static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      buffer[out++] = static_cast<char>(0xC0 | (cp >> 6));
+      buffer[out++] = static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      buffer[out++] = static_cast<char>(0xE0 | (cp >> 12));
+      buffer[out++] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      buffer[out++] = static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      buffer[out++] = static_cast<char>(0xF0 | (cp >> 18));
+      buffer[out++] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      buffer[out++] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      buffer[out++] = static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    return out;
+  }
+
+  std::unique_ptr<Input> inner_;
+  std::string raw_;
+  std::optional<unsigned char> odd_;
+  std::optional<uint32_t> high_;
+};
+
+// Looks at the first two bytes: a UTF-16LE byte-order mark switches to transcoding.
+std::unique_ptr<Input> decode_text(std::unique_ptr<Input> input) {
+  char head[2];
+  size_t have = 0;
+  while (have < 2) {
+    long n = input->read(head + have, 2 - have);
+    if (n <= 0) break;
+    have += static_cast<size_t>(n);
+  }
+  if (have == 2 && static_cast<unsigned char>(head[0]) == 0xFF &&
+      static_cast<unsigned char>(head[1]) == 0xFE)
+    return std::make_unique<Utf16LeInput>(std::move(input));
+  return std::make_unique<PrefixedInput>(std::string(head, have), std::move(input));
+}
 
 }  // namespace
 
@@ -151,10 +261,12 @@ bool parse_log_format(std::string_view text, LogFormat& format) {
 }
 
 std::unique_ptr<RecordReader> make_reader(std::unique_ptr<Input> input, LogFormat format) {
-  auto stream = std::make_unique<ByteStream>(std::move(input));
+  auto stream = std::make_unique<ByteStream>(decode_text(std::move(input)));
   int first = stream->skip_bom_and_blanks();
   if (format == LogFormat::kAuto) {
-    format = first == '<' ? LogFormat::kXml : first == '{' ? LogFormat::kJsonLines : LogFormat::kCsv;
+    format = first == '<'                  ? LogFormat::kXml
+             : first == '{' || first == '[' ? LogFormat::kJsonLines
+                                            : LogFormat::kCsv;
   }
   switch (format) {
     case LogFormat::kXml: return make_xml_reader(std::move(stream));

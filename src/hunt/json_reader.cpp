@@ -122,17 +122,30 @@ class Flattener final : public nlohmann::json_sax<nlohmann::json> {
   std::vector<bool> fresh_;  // per open array/object inside an array: no element written yet
 };
 
-class JsonLinesReader final : public RecordReader {
+// JSON lines, or one JSON array of objects (API dumps, `ConvertTo-Json`): in the array form the
+// elements are cut out by bracket depth, one at a time, so memory stays bounded by one element.
+class JsonReader final : public RecordReader {
  public:
-  explicit JsonLinesReader(std::unique_ptr<ByteStream> stream) : stream_(std::move(stream)) {}
+  explicit JsonReader(std::unique_ptr<ByteStream> stream) : stream_(std::move(stream)) {
+    if (stream_->skip_bom_and_blanks() == '[') {
+      array_ = true;
+      stream_->get();
+    }
+  }
 
   bool next(RawRecord& record) override {
     for (;;) {
       record = RawRecord{};
       record.line = stream_->line();
       bool truncated = false;
-      if (!stream_->read_line(line_, truncated)) return false;
-      if (line_.find_first_not_of(" \t\r") == std::string::npos) continue;
+      if (array_) {
+        int status = next_element(record, truncated);
+        if (status < 0) return false;
+        if (status == 0) return true;  // malformed element, already described
+      } else {
+        if (!stream_->read_line(line_, truncated)) return false;
+        if (line_.find_first_not_of(" \t\r") == std::string::npos) continue;
+      }
       if (truncated) {
         record.malformed = true;
         record.error = "record longer than the reader's limit";
@@ -155,14 +168,57 @@ class JsonLinesReader final : public RecordReader {
   std::string error() const override { return stream_->error(); }
 
  private:
+  // Cuts the next array element into line_: 1 an element, 0 a malformed record (set), -1 end.
+  int next_element(RawRecord& record, bool& truncated) {
+    if (array_done_) return -1;
+    int c;
+    while ((c = stream_->peek()) == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',')
+      stream_->get();
+    record.line = stream_->line();
+    if (c == ']') {
+      array_done_ = true;
+      return -1;
+    }
+    if (c < 0) {
+      array_done_ = true;
+      record.malformed = true;
+      record.error = "end of input inside the JSON array";
+      return 0;
+    }
+    line_.clear();
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    while ((c = stream_->peek()) >= 0) {
+      if (!in_string && depth == 0 && (c == ',' || c == ']')) break;  // end of a scalar element
+      stream_->get();
+      if (line_.size() < kMaxRecordBytes) line_ += static_cast<char>(c);
+      else truncated = true;
+      if (in_string) {
+        if (escaped) escaped = false;
+        else if (c == '\\') escaped = true;
+        else if (c == '"') in_string = false;
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && --depth <= 0) {
+        break;
+      }
+    }
+    if (c < 0) array_done_ = true;  // cut short: reported once, as this malformed element
+    return 1;
+  }
+
   std::unique_ptr<ByteStream> stream_;
   std::string line_;
+  bool array_ = false;
+  bool array_done_ = false;
 };
 
 }  // namespace
 
 std::unique_ptr<RecordReader> make_json_reader(std::unique_ptr<ByteStream> stream) {
-  return std::make_unique<JsonLinesReader>(std::move(stream));
+  return std::make_unique<JsonReader>(std::move(stream));
 }
 
 }  // namespace yarrow::hunt

@@ -95,7 +95,8 @@ class RecordReader {
   virtual std::string error() const = 0;
 };
 
-// kAuto sniffs the first non-blank byte: '<' XML, '{' JSON lines, anything else CSV.
+// kAuto sniffs the first non-blank byte: '<' XML, '{' or '[' JSON (lines, or one array of
+// objects), anything else CSV.
 std::unique_ptr<RecordReader> make_reader(std::unique_ptr<Input> input, LogFormat format);
 
 std::unique_ptr<RecordReader> make_csv_reader(std::unique_ptr<ByteStream> stream);

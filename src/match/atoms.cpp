@@ -133,22 +133,6 @@ class Extractor {
             }
             flush(o);
             return;
-          case regex::ByteOrigin::kClass:
-          case regex::ByteOrigin::kWord:
-          case regex::ByteOrigin::kSpace:
-          case regex::ByteOrigin::kDigit: {
-            // Classes yield one atom per member byte.
-            flush(o);
-            size_t first = 0;
-            while (first < 256 && !n.set.test(first)) ++first;
-            if (first == 256) return;
-            // yara rates these atoms at the lowest quality: any literal atom wins over them.
-            Candidate c;
-            c.quality = kMinAtomQuality;
-            c.leaves.push_back(AtomLeaf{&n, {n.set}});
-            o.cands.push_back(std::move(c));
-            return;
-          }
           default:
             flush(o);
             return;
@@ -165,16 +149,8 @@ class Extractor {
       }
       case NodeKind::kRepeat: {
         const Node& kid = n.kids[0];
-        if (n.min == 0 && n.max == 1) {
-          // yara 4.2.3 takes atoms from x in `x?`, with the lowest quality.
-          flush(o);
-          static const Node kEmpty;
-          alternation({&kid, &kEmpty}, o, true);
-          return;
-        }
         if (n.min >= 1) {
-          if (kid.kind == NodeKind::kBytes && kid.origin != regex::ByteOrigin::kClass &&
-              as_masked(kid, v, m)) {
+          if (kid.kind == NodeKind::kBytes && as_masked(kid, v, m)) {
             for (int i = 0; i < std::min(n.min, kMaxAtomLength); ++i) o.run.push_back({&kid, v, m});
           } else {
             process(kid, o);
@@ -272,6 +248,48 @@ class Extractor {
   }
 };
 
+// The bytes a match can start with, as yara computes them when an expression has no atoms.
+// Like yara 4.2.3, `x?` is treated as if x were mandatory (so /a?\W/ only matches at 'a');
+// x*, x{0,n} and assertions are skipped over correctly.
+regex::ByteSet first_bytes_of(const Node& n, bool& can_be_empty) {
+  regex::ByteSet out;
+  switch (n.kind) {
+    case NodeKind::kBytes:
+      can_be_empty = false;
+      return n.set;
+    case NodeKind::kConcat:
+      for (const auto& k : n.kids) {
+        bool e = false;
+        out |= first_bytes_of(k, e);
+        if (!e) {
+          can_be_empty = false;
+          return out;
+        }
+      }
+      can_be_empty = true;
+      return out;
+    case NodeKind::kAlt: {
+      bool any_empty = false;
+      for (const auto& k : n.kids) {
+        bool e = false;
+        out |= first_bytes_of(k, e);
+        any_empty = any_empty || e;
+      }
+      can_be_empty = any_empty;
+      return out;
+    }
+    case NodeKind::kRepeat: {
+      bool e = false;
+      out = first_bytes_of(n.kids[0], e);
+      can_be_empty = (n.min == 0 && n.max != 1) || e;
+      return out;
+    }
+    default:
+      can_be_empty = true;
+      return out;
+  }
+}
+
 }  // namespace
 
 int literal_quality(std::string_view bytes) {
@@ -295,6 +313,16 @@ AtomSelection select_atoms(const Node& root) {
   sel.quality = std::max(c.quality, kMinAtomQuality);
   // A branch without atoms contributes nothing; if every branch lacks them there is no atom.
   sel.leaves = std::move(c.leaves);
+  // A lone /x?/ or /x??/: yara verifies from x itself, so even the lazy form reports x.
+  if (sel.leaves.empty() && root.kind == NodeKind::kRepeat && root.min == 0 && root.max == 1 &&
+      root.kids[0].kind == NodeKind::kBytes) {
+    sel.leaves.push_back(AtomLeaf{&root.kids[0], {root.kids[0].set}});
+  }
+  if (sel.leaves.empty()) {
+    bool can_be_empty = false;
+    sel.first_bytes = first_bytes_of(root, can_be_empty);
+    if (can_be_empty) sel.first_bytes.set();
+  }
   return sel;
 }
 

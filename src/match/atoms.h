@@ -2,10 +2,11 @@
 // match; atoms go into the Vectorscan database and anchor verification (forwards from the atom,
 // backwards from it). Which atoms are chosen changes what yara reports (it splits the regex at
 // the atom), so this follows yara 4.2.3's atom tree: runs of up to 4 literal/masked bytes in a
-// concatenation compete on quality, every branch of an alternation contributes atoms, repeats
-// contribute their mandatory copies, and `x?` contributes x's atoms with the lowest quality (a
-// yara quirk, reproduced on purpose). Quality follows yara's heuristic so that the "may slow
-// down scanning" warnings agree.
+// concatenation compete on quality, every branch of an alternation contributes atoms (one
+// branch without atoms leaves the alternation without), repeats contribute their mandatory
+// copies; classes and optional parts contribute nothing. Without atoms yara falls back to the
+// expression's possible first bytes, computed with a quirk reproduced on purpose (see
+// first_bytes). Quality follows yara's heuristic so the "may slow down scanning" warnings agree.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +35,10 @@ struct AtomLeaf {
 };
 
 struct AtomSelection {
-  std::vector<AtomLeaf> leaves;  // empty: no atom, the expression is tried at every offset
+  // Empty: no atom; the expression is then tried (from its start) at every offset whose byte is
+  // in `first_bytes`, which is what yara's fallback one-byte atoms amount to.
+  std::vector<AtomLeaf> leaves;
+  regex::ByteSet first_bytes;
   int quality = kMinAtomQuality;
 };
 

@@ -118,38 +118,6 @@ std::vector<TextVariant> text_variants(const StringSpec& spec) {
   return out;
 }
 
-regex::ByteSet first_bytes(const regex::Program& prog) {
-  regex::ByteSet out;
-  const auto& insts = prog.insts();
-  std::vector<bool> seen(insts.size(), false);
-  std::vector<uint32_t> stack{0};
-  while (!stack.empty()) {
-    uint32_t pc = stack.back();
-    stack.pop_back();
-    if (seen[pc]) continue;
-    seen[pc] = true;
-    const auto& in = insts[pc];
-    switch (in.op) {
-      case regex::Inst::Op::kSet:
-        out |= prog.set(in.x);
-        break;
-      case regex::Inst::Op::kMatch:
-        break;
-      case regex::Inst::Op::kJmp:
-        stack.push_back(in.x);
-        break;
-      case regex::Inst::Op::kSplit:
-        stack.push_back(in.x);
-        stack.push_back(in.y);
-        break;
-      default:
-        stack.push_back(pc + 1);
-        break;
-    }
-  }
-  return out;
-}
-
 struct ParsedSpec {
   std::vector<regex::HexPiece> pieces;
   bool greedy = false;
@@ -292,7 +260,7 @@ bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
   const auto vi = static_cast<uint32_t>(impl.verifiers.size());
   AtomSelection atoms = select_atoms(node);
   if (atoms.leaves.empty()) {
-    v.first_bytes = first_bytes(v.forward);
+    v.first_bytes = atoms.first_bytes;
     impl.atomless.push_back(vi);
   }
   for (const auto& leaf : atoms.leaves) {

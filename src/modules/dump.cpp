@@ -1,8 +1,10 @@
 // `yara -D` text of a module tree.
 //
 // yara stores declared structure members newest-first, so declared structures print in reverse
-// declaration order; array and dictionary elements are copies of a prototype, and copying
-// reverses once more, so everything inside an element prints in declaration order.
+// declaration order. Array and dictionary elements are copies of a prototype and every copy
+// reverses member order once more; an element nested in k containers has been copied k times
+// (its prototype was itself copied with the enclosing element), so members print in
+// declaration order when k is odd and reversed when k is even.
 #include <cctype>
 #include <cinttypes>
 #include <cstdio>
@@ -16,7 +18,7 @@ class Dumper {
  public:
   explicit Dumper(const ValueTree& tree) : tree_(tree) {}
 
-  void print(uint32_t node, int indent, bool identifier, bool in_element) {
+  void print(uint32_t node, int indent, bool identifier, int copies) {
     const ValueNode& n = tree_.node(node);
     const Schema& schema = tree_.schema();
     if (indent > 31) indent = 31;
@@ -61,11 +63,11 @@ class Dumper {
         break;
       case Type::kStructure: {
         for (uint32_t k = 0; k < n.count; ++k) {
-          uint32_t pos = in_element ? k : n.count - 1 - k;
+          uint32_t pos = copies % 2 == 1 ? k : n.count - 1 - k;
           uint32_t c = tree_.child(node, pos);
           if (c == kNoIndex || tree_.node(c).type == Type::kFunction) continue;
           out_ += '\n';
-          print(c, indent + 1, true, in_element);
+          print(c, indent + 1, true, copies);
         }
         break;
       }
@@ -74,13 +76,13 @@ class Dumper {
           uint32_t c = tree_.child(node, i);
           if (c == kNoIndex) continue;
           out_ += "\n" + tabs + "\t[" + std::to_string(i) + "]";
-          print(c, indent + 1, false, true);
+          print(c, indent + 1, false, copies + 1);
         }
         break;
       case Type::kDictionary:
         for (uint32_t i = 0; i < n.count; ++i) {
           out_ += "\n" + tabs + "\t" + std::string(tree_.key(node, i));
-          print(tree_.child(node, i), indent + 1, false, true);
+          print(tree_.child(node, i), indent + 1, false, copies + 1);
         }
         break;
       case Type::kFunction:
@@ -99,7 +101,7 @@ class Dumper {
 
 std::string dump_yara(const ValueTree& tree) {
   Dumper d(tree);
-  d.print(ValueTree::kRoot, 0, true, false);
+  d.print(ValueTree::kRoot, 0, true, 0);
   return d.take() + "\n";
 }
 

@@ -95,6 +95,9 @@ class Schema {
   std::optional<uint32_t> member_position(uint32_t structure, std::string_view name) const;
   // Element declaration of an array or dictionary.
   uint32_t element(uint32_t container) const { return fields_[container].first_child; }
+  // The overload whose signature equals `arg_types` (yara matches letters exactly: an integer
+  // does not convert to 'f' or 'b'), as an index into overloads(function).
+  std::optional<uint32_t> find_overload(uint32_t function, std::string_view arg_types) const;
   std::span<const Overload> overloads(uint32_t function) const {
     const Field& f = fields_[function];
     return {overloads_.data() + f.first_overload, f.overload_count};

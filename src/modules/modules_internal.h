@@ -12,6 +12,8 @@ void math_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
 const Schema& hash_schema();
 const Schema& time_schema();
 const Schema& console_schema();
+const Schema& pe_schema();
+void pe_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
 void no_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
 
 }  // namespace yarrow::modules

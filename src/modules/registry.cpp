@@ -11,6 +11,7 @@ std::span<const Module> all_modules() {
       {"hash", &hash_schema, &no_load},
       {"time", &time_schema, &no_load},
       {"console", &console_schema, &no_load},
+      {"pe", &pe_schema, &pe_load},  // partial: see docs/modules.md
   };
   return kModules;
 }

@@ -126,4 +126,12 @@ std::optional<uint32_t> Schema::member(uint32_t structure, std::string_view name
   return fields_[structure].first_child + *pos;
 }
 
+std::optional<uint32_t> Schema::find_overload(uint32_t function, std::string_view arg_types) const {
+  if (fields_[function].type != Type::kFunction) return std::nullopt;
+  auto list = overloads(function);
+  for (uint32_t i = 0; i < list.size(); ++i)
+    if (list[i].args == arg_types) return i;
+  return std::nullopt;
+}
+
 }  // namespace yarrow::modules

@@ -287,6 +287,10 @@ def t_process_scan(c: Ctx):
         # yara's form, compared with yara itself.
         mine = c.scan("-s", rule, str(p1.pid))
         ref = run([c.yara, "-s", rule, str(p1.pid)])
+        if ref.returncode != 0 and b"attach" in ref.stderr:
+            # Not root under Yama ptrace_scope >= 1: nobody may read a sibling's memory.
+            print(f"skip t_process_scan: yara cannot read pid {p1.pid} either: {ref.stderr!r}")
+            return
         expect(mine.returncode == 0 and mine.stdout.startswith(f"seed_holder {p1.pid}\n".encode()),
                f"yarrow RULES PID: {mine.stdout!r} {mine.stderr!r}")
         expect((mine.stdout, mine.returncode) == (ref.stdout, ref.returncode),

@@ -15,6 +15,7 @@ disposition and exclusion id).
 """
 import csv
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -51,20 +52,14 @@ class Ids:
 ids = Ids()
 
 
-def proc(image, cmd, user, pid, parent=None, sha1=None):
-    return dict(image=image, cmd=cmd, user=user, pid=pid, guid=ids.guid(), parent=parent,
-                sha1=sha1 or "%040x" % (abs(hash(image.lower())) % (1 << 160)))
-
-
 def stable_sha1(text):
-    import hashlib
     return hashlib.sha1(text.lower().encode()).hexdigest()
 
 
 def P(image, cmd, user, pid, parent=None):
-    p = proc(image, cmd, user, pid, parent)
-    p["sha1"] = stable_sha1(image)
-    return p
+    """A process: image, command line, user, pid, Sysmon GUID, SHA-1 of the image, parent."""
+    return dict(image=image, cmd=cmd, user=user, pid=pid, guid=ids.guid(), parent=parent,
+                sha1=stable_sha1(image))
 
 
 EXPLORER = P(r"C:\Windows\explorer.exe", r"C:\Windows\Explorer.EXE", r"WS01\jdoe", 3120)
@@ -468,11 +463,6 @@ class Doc:
         self.lines += text.count("\n")
 
 
-def expect_for(e, table_events):
-    """Expectation of an event in a format that has no process context for it (DnsEvents)."""
-    return e
-
-
 def write_sysmon_xml(events):
     d = Doc()
     d.raw('<?xml version="1.0" encoding="utf-8"?>\n<Events>\n')
@@ -516,6 +506,30 @@ def write_jsonl(events, render, bad=True):
         if bad and i == 150:
             d.raw("\n")  # blank lines are skipped, not malformed
             d.record("--- log rotated ---\n", malformed=True)
+    return d
+
+
+def write_json_array(events, render):
+    # One JSON array of objects (API dumps, ConvertTo-Json), one element per line, two-space
+    # indented like PowerShell writes it; non-object elements are malformed records.
+    d = Doc()
+    d.raw("[\n")
+    first = True
+    for i, e in enumerate(events):
+        r = render(e)
+        if r is None:
+            continue
+        sep = "  " if first else ",\n  "
+        first = False
+        d.raw(sep)
+        d.record(json.dumps(r, ensure_ascii=False, separators=(",", ":")), e)
+        if i == 45:
+            d.raw(",\n  ")
+            d.record("[1, 2, 3]", malformed=True)
+        if i == 120:
+            d.raw(",\n  ")
+            d.record("\"not an object\"", malformed=True)
+    d.raw("\n]\n")
     return d
 
 
@@ -581,6 +595,7 @@ def main():
         row["TenantId"] = "8f1d0c1e-0000-4000-8000-000000000001"
         return row
     docs["sentinel_defender.jsonl"] = write_jsonl(events, sentinel)
+    docs["sentinel_defender_array.json"] = write_json_array(events, sentinel)
 
     expected = {}
     for name, d in docs.items():
@@ -588,6 +603,10 @@ def main():
         with open(os.path.join(out_dir, name), "wb") as f:
             f.write(data)
         expected[name] = d.expect
+    # Windows PowerShell 5 (`wevtutil qe ... > x.xml`, Out-File) writes UTF-16LE with a BOM.
+    with open(os.path.join(out_dir, "sysmon_utf16.xml"), "wb") as f:
+        f.write(b"\xff\xfe" + docs["sysmon_wevtutil.xml"].buf.getvalue().encode("utf-16-le"))
+    expected["sysmon_utf16.xml"] = expected["sysmon_wevtutil.xml"]
     for name in ("sysmon_winlogbeat.jsonl", "DeviceProcessEvents.csv"):
         with open(os.path.join(out_dir, name), "rb") as f:
             data = f.read()

@@ -97,9 +97,10 @@ class Logs : public ::testing::Test {
 };
 
 TEST_F(Logs, EveryFormatOnItsOwn) {
-  for (const char* name : {"sysmon.xml", "sysmon_wevtutil.xml", "sysmon_winlogbeat.jsonl",
-                           "sysmon_winlogbeat.jsonl.gz", "sysmon_nxlog.jsonl",
-                           "sentinel_defender.jsonl", "DeviceProcessEvents.csv",
+  for (const char* name : {"sysmon.xml", "sysmon_wevtutil.xml", "sysmon_utf16.xml",
+                           "sysmon_winlogbeat.jsonl", "sysmon_winlogbeat.jsonl.gz", "sysmon_nxlog.jsonl",
+                           "sentinel_defender.jsonl", "sentinel_defender_array.json",
+                           "DeviceProcessEvents.csv",
                            "DeviceProcessEvents.csv.gz", "DeviceFileEvents.csv", "DeviceEvents.csv",
                            "DnsEvents.csv"}) {
     auto seen = hunt({name});
@@ -119,8 +120,9 @@ TEST_F(Logs, DefenderTablesTogether) {
 
 TEST_F(Logs, EveryScenarioIsCoveredInEveryFormat) {
   // Guards the generator: each full-story log carries the attack and all five scenarios.
-  for (const char* name : {"sysmon.xml", "sysmon_winlogbeat.jsonl", "sysmon_nxlog.jsonl",
-                           "sentinel_defender.jsonl"}) {
+  for (const char* name : {"sysmon.xml", "sysmon_wevtutil.xml", "sysmon_winlogbeat.jsonl",
+                           "sysmon_nxlog.jsonl", "sentinel_defender.jsonl",
+                           "sentinel_defender_array.json"}) {
     std::set<std::string> exclusions;
     int reported = 0;
     for (const auto& f : expected_.at(name).at("findings")) {

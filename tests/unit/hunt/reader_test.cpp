@@ -93,6 +93,36 @@ TEST(JsonReader, MalformedLines) {
   EXPECT_EQ(recs[4].line, 5u);
 }
 
+TEST(JsonReader, ArrayOfObjects) {
+  std::string text =
+      "\xEF\xBB\xBF [\n"
+      "  {\"a\": \"x]},{\\\"\", \"n\": {\"l\": [1, {\"m\": 2}]}},\n"
+      "  42,\n"
+      "  {\"a\": \"y\"}\n"
+      "]\n";
+  auto recs = read_all(text, LogFormat::kAuto);
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_EQ(recs[0].line, 2u);
+  EXPECT_FALSE(recs[0].malformed) << recs[0].error;
+  EXPECT_EQ(field(recs[0], "a"), "x]},{\"");  // brackets and quotes inside strings
+  EXPECT_EQ(field(recs[0], "n.l"), R"([1,{"m":2}])");
+  EXPECT_TRUE(recs[1].malformed);
+  EXPECT_EQ(recs[1].line, 3u);
+  EXPECT_EQ(recs[1].error, "not a JSON object");
+  EXPECT_EQ(field(recs[2], "a"), "y");
+  EXPECT_EQ(recs[2].line, 4u);
+
+  auto cut = read_all("[{\"a\":1},\n{\"a\":", LogFormat::kJsonLines);
+  ASSERT_EQ(cut.size(), 2u);
+  EXPECT_FALSE(cut[0].malformed);
+  EXPECT_TRUE(cut[1].malformed);
+  EXPECT_EQ(cut[1].line, 2u);
+  EXPECT_TRUE(read_all("[]", LogFormat::kAuto).empty());
+  auto open_only = read_all("[", LogFormat::kAuto);
+  ASSERT_EQ(open_only.size(), 1u);
+  EXPECT_EQ(open_only[0].error, "end of input inside the JSON array");
+}
+
 constexpr const char* kXmlEvent =
     "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>\n"
     " <System><Provider Name='Microsoft-Windows-Sysmon' Guid='{5770385F}'/>"
@@ -176,6 +206,19 @@ TEST(Input, GzipIsReadTransparentlyAndTruncationIsAnError) {
   EXPECT_LT(n, 2002u);
   EXPECT_TRUE(reader->failed());
   std::filesystem::remove(path);
+}
+
+TEST(Input, Utf16LittleEndianIsTranscoded) {
+  // "A,B\n" then a non-ASCII name, a surrogate pair (U+1F600) and an unpaired surrogate.
+  std::u16string text = u"A,B\r\nj\u00f6rg,\U0001F600x\n1,\xD800y\n";
+  std::string bytes = "\xFF\xFE";
+  for (char16_t u : text) bytes += static_cast<char>(u & 0xFF), bytes += static_cast<char>(u >> 8);
+  auto recs = read_all(bytes, LogFormat::kAuto);
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(field(recs[0], "A"), "j\xC3\xB6rg");
+  EXPECT_EQ(field(recs[0], "B"), "\xF0\x9F\x98\x80x");
+  EXPECT_EQ(field(recs[1], "B"), "\xEF\xBF\xBDy");
+  EXPECT_EQ(recs[1].line, 3u);
 }
 
 TEST(Input, MissingFile) {

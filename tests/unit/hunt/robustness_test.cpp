@@ -29,7 +29,7 @@ TEST(Robustness, MutatedLogsNeverBreakTheReaders) {
   const char* specials = "\"<>&,{}[]\n\r\\:\0";
   for (const char* name : {"sysmon.xml", "sysmon_wevtutil.xml", "sysmon_winlogbeat.jsonl",
                            "DeviceProcessEvents.csv", "sentinel_defender.jsonl",
-                           "sysmon_winlogbeat.jsonl.gz"}) {
+                           "sysmon_winlogbeat.jsonl.gz", "sysmon_utf16.xml"}) {
     std::string original = slurp(std::string(YARROW_SOURCE_DIR "/tests/logs/data/") + name);
     ASSERT_FALSE(original.empty()) << name;
     std::string base = original.substr(0, std::min<size_t>(original.size(), 30000));

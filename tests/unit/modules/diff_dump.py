@@ -2,7 +2,7 @@
 """Differential test: module_dump MODULE FILE vs `yara -D` over real and corrupted files.
 
 Real files: a deterministic sample of ELF files from /usr/bin and /usr/lib/x86_64-linux-gnu.
-Synthetic files: truncations and seeded random byte mutations of some of them (headers,
+Synthetic files: make_elf.py's 32/64-bit LE/BE ELFs, and truncations and seeded random byte mutations of some of them (headers,
 section and program tables), written to a temporary directory at test time.
 Exit status 1 when any output differs or module_dump crashes.
 """
@@ -54,6 +54,14 @@ def mutants(paths, outdir, seed):
             q = os.path.join(outdir, f"m{i}_{k}")
             open(q, "wb").write(m)
             out.append(q)
+        # Reinterpret the same bytes as the other classes/encodings: exercises the 32-bit and
+        # big-endian paths (and yara's raw-order section-count compare) on garbage values.
+        for klass, enc in ((1, 1), (1, 2), (2, 2)):
+            m = bytearray(data)
+            m[4], m[5] = klass, enc
+            q = os.path.join(outdir, f"c{i}_{klass}{enc}")
+            open(q, "wb").write(m)
+            out.append(q)
     return out
 
 
@@ -71,7 +79,9 @@ def main():
         rule = os.path.join(tmp, "r.yar")
         open(rule, "w").write(f'import "{args.module}" rule r {{ condition: false }}\n')
         real = elf_files(args.sample, args.seed)
-        synth = mutants(real[: args.mutate], tmp, args.seed)
+        gen = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "make_elf.py"),
+                              tmp], capture_output=True, text=True, check=True).stdout.split()
+        synth = gen + mutants(gen + real[: args.mutate], tmp, args.seed)
         files = real + synth + [rule]
         same = differ = crash = 0
         for p in files:

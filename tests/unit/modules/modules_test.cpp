@@ -38,6 +38,52 @@ TEST(Schema, MembersAreContiguousAndOverloadsMerge) {
   ASSERT_TRUE(f);
   EXPECT_EQ(s.overloads(*f).size(), 2u);
   EXPECT_FALSE(s.member(Schema::kRoot, "nope"));
+  EXPECT_EQ(s.find_overload(*f, "s"), 1u);
+  EXPECT_FALSE(s.find_overload(*f, "f"));
+}
+
+TEST(Schema, MathSignaturesMatchYaraExactly) {
+  const Schema& s = find_module("math")->schema();
+  auto to_number = s.member(Schema::kRoot, "to_number");
+  ASSERT_TRUE(to_number);
+  EXPECT_TRUE(s.find_overload(*to_number, "b"));
+  EXPECT_FALSE(s.find_overload(*to_number, "i"));  // yara: wrong arguments
+  auto mode = s.member(Schema::kRoot, "mode");
+  EXPECT_TRUE(s.find_overload(*mode, ""));
+}
+
+class CollectHost : public ModuleHost {
+ public:
+  void console_log(std::string_view line) override { lines.emplace_back(line); }
+  std::optional<int64_t> now() override { return 1234; }
+  std::vector<std::string> lines;
+};
+
+TEST(Console, LogGoesToHostWithYaraFormatting) {
+  const Module* m = find_module("console");
+  ValueTree t = load_module(*m, {});
+  CollectHost host;
+  CallContext ctx{&t, ValueTree::kRoot, {}, &host};
+  const Schema& s = m->schema();
+  uint32_t log = *s.member(Schema::kRoot, "log");
+  uint32_t hex = *s.member(Schema::kRoot, "hex");
+  Arg two[] = {std::string_view("p\0q", 3), std::string_view("a\0b", 3)};
+  auto r = s.overloads(log)[*s.find_overload(log, "ss")].impl(ctx, std::span<const Arg>(two));
+  EXPECT_EQ(std::get<int64_t>(r), 1);
+  Arg minus[] = {int64_t{-1}};
+  s.overloads(hex)[*s.find_overload(hex, "i")].impl(ctx, std::span<const Arg>(minus));
+  ASSERT_EQ(host.lines.size(), 2u);
+  EXPECT_EQ(host.lines[0], "pa\\x00b");
+  EXPECT_EQ(host.lines[1], "0xffffffffffffffff");
+}
+
+TEST(Time, NowUsesHostClock) {
+  const Module* m = find_module("time");
+  ValueTree t = load_module(*m, {});
+  CollectHost host;
+  CallContext ctx{&t, ValueTree::kRoot, {}, &host};
+  uint32_t now = *m->schema().member(Schema::kRoot, "now");
+  EXPECT_EQ(std::get<int64_t>(m->schema().overloads(now)[0].impl(ctx, {})), 1234);
 }
 
 TEST(ValueTree, UndefinedUntilSetAndArraysGrow) {
