@@ -212,7 +212,7 @@ void Hunter::hunt_event(Event& event, const std::string& input, const FindingSin
     std::vector<bool> field_hit(fields.size(), false);
     for (const StringMatches& sm : m.strings) {
       if (sm.matches.empty()) continue;
-      ids.push_back(sm.id);
+      if (std::find(ids.begin(), ids.end(), sm.id) == ids.end()) ids.push_back(sm.id);  // "$" repeats
       for (const StringMatch& match : sm.matches) {
         size_t at = static_cast<size_t>(match.offset);
         size_t fi = static_cast<size_t>(

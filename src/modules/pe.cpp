@@ -187,8 +187,6 @@ constexpr Constant kConstants[] = {
     {"IMAGE_DEBUG_TYPE_REPRO", 16},
 };
 
-constexpr uint16_t kMachines[] = {0,   467, 34404, 448, 452, 43620, 3772, 332, 512, 36929, 614, 870,
-                                  1126, 496, 497, 358, 418, 419, 422, 424, 450, 361};
 constexpr uint32_t kMaxSections = 96;
 constexpr uint16_t kPe64Magic = 0x20b;
 
@@ -200,7 +198,7 @@ Result is_dll(const CallContext& c, std::span<const Arg>) {
   const ValueTree& t = *c.tree;
   auto ch = t.integer(t.member(ValueTree::kRoot, "characteristics"));
   if (!ch) return {};
-  return int64_t{(*ch & 0x2000) ? 1 : 0};
+  return *ch & 0x2000;  // yara returns the flag itself, not 1
 }
 
 Result is_bits(const CallContext& c, bool want64) {
@@ -330,10 +328,7 @@ class PeParser {
     if (v.size() < size + 224) return std::nullopt;
     size += v.u16(nt + 24) == kPe64Magic ? 240 : 224;
     if (v.size() < size) return std::nullopt;
-    uint16_t machine = v.u16(nt + 4);
-    for (uint16_t m : kMachines)
-      if (m == machine) return nt;
-    return std::nullopt;
+    return nt;  // 4.2.3 accepts any machine value
   }
 
   void parse(uint64_t nt) {
@@ -382,6 +377,7 @@ class PeParser {
     parse_data_directories();
     b_.set_integer(root, "number_of_version_infos", 0);
     parse_resources();
+    b_.set_integer(root, "number_of_resources", resources_);
     parse_sections();
     parse_rich_signature();
     parse_imports();
@@ -402,13 +398,13 @@ class PeParser {
   uint64_t first_section() const { return opt_ + v_.u16(nt_ + 20); }
   uint32_t section_count() const { return std::min<uint32_t>(v_.u16(nt_ + 6), kMaxSections); }
 
-  // Offset of data directory `entry` when it lies inside the optional header (yara ignores
-  // NumberOfRvaAndSizes here).
+  // Offset of data directory `entry` when 4.2.3 would use it: below NumberOfRvaAndSizes and
+  // inside the data.
   std::optional<uint64_t> directory_entry(int entry) const {
-    uint64_t start = opt_ + (pe64_ ? 112 : 96);
-    uint64_t at = start + 8 * static_cast<uint64_t>(entry);
-    if (at <= opt_ + v_.u16(nt_ + 20)) return at;
-    return std::nullopt;
+    uint64_t at = opt_ + (pe64_ ? 112 : 96) + 8 * static_cast<uint64_t>(entry);
+    if (static_cast<uint64_t>(entry) >= v_.u32(opt_ + (pe64_ ? 108 : 92))) return std::nullopt;
+    if (!v_.contains(at, 8)) return std::nullopt;
+    return at;
   }
 
   int64_t rva_to_offset(uint64_t rva) const {
@@ -492,7 +488,6 @@ class PeParser {
     set_version("resource_version", v_.u16(off + 8), v_.u16(off + 10));
     ResourceNames names;
     iterate_resources(off, off, 0, names);
-    b_.set_integer(root, "number_of_resources", resources_);
   }
 
   // Returns false when yara's iterator aborts.
@@ -547,22 +542,23 @@ class PeParser {
     int64_t off = rva_to_offset(rva);
     if (off < 0) return;
     uint64_t vi = static_cast<uint64_t>(off);
-    if (!v_.contains(vi, 8) || !v_.contains(vi + 6, 32) || !wide_equals(vi + 6, "VS_VERSION_INFO"))
+    if (!v_.contains(vi, 6) || !v_.contains(vi + 6, 32) || !wide_equals(vi + 6, "VS_VERSION_INFO"))
       return;
-    vi = align4(vi, 8 + 86);
+    // VERSION_INFO is Length, ValueLength, Type (6 bytes) followed by the UTF-16 key.
+    vi = align4(vi, 6 + 86);
     while (v_.contains(vi + 6, 24) && wide_equals(vi + 6, "VarFileInfo") && v_.u16(vi) != 0)
       vi = align4(vi, v_.u16(vi));
     const uint32_t root = ValueTreeBuilder::kRoot;
     uint32_t dict = b_.member(root, "version_info");
     uint32_t list = b_.member(root, "version_info_list");
     while (v_.contains(vi + 6, 30) && wide_equals(vi + 6, "StringFileInfo") && v_.u16(vi) != 0) {
-      uint64_t table = align4(vi, 8 + 30);
+      uint64_t table = align4(vi, 6 + 30);
       vi = align4(vi, v_.u16(vi));
-      while (v_.contains(table, 8) && wide_fits(table + 6) && v_.u16(table) != 0 && table < vi) {
-        uint64_t str = align4(table, 8 + 2 * (wide_len(table + 6) + 1));
+      while (v_.contains(table, 6) && wide_fits(table + 6) && v_.u16(table) != 0 && table < vi) {
+        uint64_t str = align4(table, 6 + 2 * (wide_len(table + 6) + 1));
         table = align4(table, v_.u16(table));
-        while (v_.contains(str, 8) && wide_fits(str + 6) && v_.u16(str) != 0 && str < table) {
-          uint64_t value_at = align4(str, 8 + 2 * (wide_len(str + 6) + 1));
+        while (v_.contains(str, 6) && wide_fits(str + 6) && v_.u16(str) != 0 && str < table) {
+          uint64_t value_at = align4(str, 6 + 2 * (wide_len(str + 6) + 1));
           if (wide_fits(value_at)) {
             std::string key = narrow(str + 6, 64);
             std::string value = v_.u16(str + 2) == 0 ? std::string() : narrow(value_at, 256);
@@ -579,27 +575,6 @@ class PeParser {
     }
   }
 
-  static bool valid_dll_name(const uint8_t* p, size_t n) {
-    size_t l = 0;
-    while (l < n && p[l] != 0) {
-      uint8_t c = p[l];
-      if (c < ' ' || c == '"' || c == '*' || c == '<' || c == '>' || c == '?' || c == '|')
-        return false;
-      ++l;
-    }
-    return l > 0 && l < n;
-  }
-
-  static bool valid_function_name(std::string_view name) {
-    if (name.empty()) return false;
-    for (char c : name) {
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                std::strchr("._?@$()<>", c) != nullptr;
-      if (!ok || c == 0) return false;
-    }
-    return true;
-  }
-
   void parse_imports() {
     const uint32_t root = ValueTreeBuilder::kRoot;
     b_.set_integer(root, "number_of_imports", 0);
@@ -609,16 +584,18 @@ class PeParser {
     int64_t off = rva_to_offset(v_.u32(*dir));
     if (off < 0) return;
     uint32_t details = b_.member(root, "import_details");
-    int64_t dlls = 0, functions = 0;
+    int64_t dlls = 0, listed = 0, functions = 0;
     int parsed = 0;
     constexpr int kMaxImports = 16384;
     for (uint64_t d = static_cast<uint64_t>(off);
          v_.contains(d, 20) && v_.u32(d + 12) != 0 && parsed < kMaxImports; d += 20) {
       ++parsed;
+      // 4.2.3 counts every descriptor with a non-zero Name, but lists only DLLs whose name
+      // resolves and that yield functions.
+      ++dlls;
       int64_t name_off = rva_to_offset(v_.u32(d + 12));
       if (name_off < 0) continue;
       const uint8_t* name_ptr = v_.data() + name_off;
-      if (!valid_dll_name(name_ptr, v_.size() - static_cast<uint64_t>(name_off))) continue;
       std::string_view dll(reinterpret_cast<const char*>(name_ptr),
                            strnlen(reinterpret_cast<const char*>(name_ptr), available(name_off)));
       int64_t thunks = rva_to_offset(v_.u32(d));
@@ -649,9 +626,8 @@ class PeParser {
           name = "ord" + std::to_string(ordinal);
           has_name = has_ordinal = true;
         }
-        if (has_name && !valid_function_name(name)) continue;
         if (!has_name && !has_ordinal) continue;
-        if (element == kNoIndex) element = b_.element(details, dlls);
+        if (element == kNoIndex) element = b_.element(details, listed);
         // 4.2.3 numbers functions across all DLLs, not per DLL (its dump shows the holes).
         uint32_t f = b_.element(b_.member(element, "functions"), functions);
         b_.set_string(f, "name", name);
@@ -661,8 +637,9 @@ class PeParser {
       }
       if (count == 0) continue;
       b_.set_string(element, "library_name", dll);
-      b_.set_integer(element, "number_of_functions", count);
-      ++dlls;
+      // ...and number_of_functions is that running total, not the DLL's own count.
+      b_.set_integer(element, "number_of_functions", functions);
+      ++listed;
     }
     b_.set_integer(root, "number_of_imports", dlls);
     b_.set_integer(root, "number_of_imported_functions", functions);

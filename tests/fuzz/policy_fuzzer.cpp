@@ -4,6 +4,7 @@
 // matching_ids(); apply() agrees with evaluate().
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 

@@ -41,6 +41,8 @@ def cases():
         out.append(("math", "abs", [("i", v)]))
     for v, lo, hi in [("1.0", "0.0", "2.0"), ("3.0", "0.0", "2.0"), ("2.0", "2.0", "2.0")]:
         out.append(("math", "in_range", [("f", v), ("f", lo), ("f", hi)]))
+    for f in ("is_dll", "is_32bit", "is_64bit"):
+        out.append(("pe", f, []))
     return out
 
 
@@ -71,6 +73,11 @@ def main():
         files["text"] = b"The quick brown fox jumps over the lazy dog\n" * 20
         files["random"] = bytes(rng.randrange(256) for _ in range(5000))
         files["ls"] = open("/usr/bin/ls", "rb").read()
+        for root in ("/usr/lib/ipxe", "/root/.pyenv"):  # a real PE when one is installed
+            for d, _, names in os.walk(root):
+                exe = [n for n in sorted(names) if n.endswith((".exe", ".efi"))]
+                if exe and "pe" not in files:
+                    files["pe"] = open(os.path.join(d, exe[0]), "rb").read()
         for name, data in files.items():
             path = os.path.join(tmp, name)
             open(path, "wb").write(data)

@@ -5,12 +5,8 @@ docs/modules.md). PE files: the given directories (default: Python launcher stub
 by pip/setuptools, found under /usr and /root/.pyenv), plus truncated/mutated copies."""
 import argparse, os, random, subprocess, sys, tempfile
 
-PENDING = {"signatures", "number_of_signatures", "pdb_path", "number_of_resources", "resources",
-           "resource_version", "resource_timestamp", "delay_import_details", "import_details",
-           "export_details", "export_timestamp", "dll_name", "number_of_exports",
-           "number_of_delayed_imported_functions", "number_of_delayed_imports",
-           "number_of_imported_functions", "number_of_imports", "version_info_list",
-           "version_info", "number_of_version_infos"}
+PENDING = {"signatures", "delay_import_details", "export_details", "export_timestamp",
+           "dll_name"}
 
 
 def blocks(text):
@@ -41,12 +37,18 @@ def main():
     ap.add_argument("--yara", default="yara")
     ap.add_argument("--roots", nargs="*", default=["/usr/lib", "/usr/share", "/root/.pyenv"])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--keep", help="write synthetic files here instead of a temporary dir")
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or scratch
+        os.makedirs(tmp, exist_ok=True)
         rule = os.path.join(tmp, "r.yar")
         open(rule, "w").write('import "pe" rule r { condition: false }\n')
         real = pe_files(args.roots)
+        if not real:
+            print("no PE files found under", args.roots, "- skipped (install e.g. ipxe)")
+            return 77
         synth = []
         for i, p in enumerate(real[:10]):
             data = bytearray(open(p, "rb").read())

@@ -149,5 +149,45 @@ TEST(Hash, KnownVectors) {
   EXPECT_TRUE(std::holds_alternative<std::monostate>(md5[0].impl(ctx, std::span<const Arg>(bounds, 2))));
 }
 
+TEST(Pe, NonPeIsZeroAndFunctionsUndefined) {
+  const Module* m = find_module("pe");
+  ASSERT_NE(m, nullptr);
+  std::vector<uint8_t> data(300, 0);
+  ValueTree t = load_module(*m, data);
+  EXPECT_EQ(t.integer(t.member(ValueTree::kRoot, "is_pe")), 0);
+  EXPECT_EQ(t.integer(t.member(ValueTree::kRoot, "IMPORT_ANY")), -1);
+  const Schema& s = m->schema();
+  CallContext ctx{&t, ValueTree::kRoot, data, nullptr};
+  uint32_t is_dll = *s.member(Schema::kRoot, "is_dll");
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(s.overloads(is_dll)[0].impl(ctx, {})));
+}
+
+TEST(Pe, MinimalHeaderAndTruncationsNeverCrash) {
+  // MZ header pointing at a PE32 header with one section and a bogus import directory.
+  std::vector<uint8_t> data(1024, 0);
+  data[0] = 'M'; data[1] = 'Z'; data[60] = 0x80;
+  const uint8_t pe[] = {'P', 'E', 0, 0, 0x4c, 0x01, 1, 0};
+  std::copy(std::begin(pe), std::end(pe), data.begin() + 0x80);
+  data[0x80 + 20] = 224;                        // SizeOfOptionalHeader
+  data[0x80 + 22] = 0x02; data[0x80 + 23] = 0x20;  // EXECUTABLE_IMAGE | DLL
+  data[0x98] = 0x0b; data[0x99] = 0x01;           // PE32 magic
+  data[0x98 + 92] = 16;                           // NumberOfRvaAndSizes
+  data[0x98 + 104] = 0xff; data[0x98 + 105] = 0xff;  // import directory rva
+  const Module* m = find_module("pe");
+  for (size_t n = 0; n <= data.size(); n += 7) {
+    std::span<const uint8_t> part(data.data(), n);
+    ValueTree t = load_module(*m, part);
+    std::string text = dump_yara(t);
+    EXPECT_FALSE(text.empty());
+  }
+  ValueTree t = load_module(*m, data);
+  EXPECT_EQ(t.integer(t.member(ValueTree::kRoot, "is_pe")), 1);
+  EXPECT_EQ(t.integer(t.member(ValueTree::kRoot, "machine")), 0x14c);
+  const Schema& s = m->schema();
+  CallContext ctx{&t, ValueTree::kRoot, data, nullptr};
+  uint32_t is_dll = *s.member(Schema::kRoot, "is_dll");
+  EXPECT_EQ(std::get<int64_t>(s.overloads(is_dll)[0].impl(ctx, {})), 0x2000);
+}
+
 }  // namespace
 }  // namespace yarrow::modules
