@@ -87,11 +87,13 @@ void PatternScanner::Impl::add_match(uint32_t spec, uint64_t offset, uint32_t le
     return;
   }
   list.insert(list.begin() + static_cast<std::ptrdiff_t>(i), Match{offset, length, xor_key});
-  if (limits.fast_mode && set.specs[spec].single_match_ok) disabled[spec] = true;
 }
 
 void PatternScanner::Impl::on_literal(const Literal& lit, size_t end) {
   if (disabled[lit.spec]) return;
+  // Fast mode, as yara does it: once a string that only needs to be present has a match, later
+  // atom hits are not verified; but every match the verification of one hit yields is kept.
+  if (limits.fast_mode && set.specs[lit.spec].single_match_ok && !matches[lit.spec].empty()) return;
   const size_t start = end - lit.length;
   if (lit.kind == Literal::Kind::kText) {
     const SpecInfo& info = set.specs[lit.spec];
@@ -106,6 +108,7 @@ void PatternScanner::Impl::verify(const Verifier& v, size_t atom_start, uint32_t
                                   int32_t backward_prog) {
   regex::ExecOptions opt;
   opt.start_pc = forward_pc;
+  opt.first_to_finish = !set.specs[v.spec].greedy;
   int fwd = -1;
   if (v.ascii) fwd = regex::exec_forward(v.forward, data, atom_start, opt, vm);
   if (fwd < 0 && v.wide) {

@@ -87,13 +87,20 @@ std::vector<TextVariant> text_variants(const StringSpec& spec) {
   std::vector<TextVariant> out;
   const bool ascii = spec.ascii || !spec.wide;
   if (spec.base64 || spec.base64wide) {
-    if (spec.base64) {
-      for (auto& v : base64_variants(spec.value, spec.base64_alphabet.value_or(kStdAlphabet)))
-        out.push_back({v, false, false, 0});
-    }
-    if (spec.base64wide) {
-      for (auto& v : base64_variants(spec.value, spec.base64wide_alphabet.value_or(kStdAlphabet)))
-        out.push_back({widen(v), false, true, 0});
+    // yara encodes each plaintext form the string has (ascii, and the UTF-16LE form when `wide`
+    // is given) and searches the encodings: as they are for base64, widened for base64wide.
+    std::vector<std::string> plaintexts;
+    if (ascii) plaintexts.push_back(spec.value);
+    if (spec.wide) plaintexts.push_back(widen(spec.value));
+    for (const std::string& plain : plaintexts) {
+      if (spec.base64) {
+        for (auto& v : base64_variants(plain, spec.base64_alphabet.value_or(kStdAlphabet)))
+          out.push_back({v, false, false, 0});
+      }
+      if (spec.base64wide) {
+        for (auto& v : base64_variants(plain, spec.base64wide_alphabet.value_or(kStdAlphabet)))
+          out.push_back({widen(v), false, true, 0});
+      }
     }
     return out;
   }

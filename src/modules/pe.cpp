@@ -1,191 +1,18 @@
 // The pe module, part 1: yara 4.2.3's full field schema (so dumps have the same shape) with
-// headers, data directories, sections, overlay and rich signature parsed. Imports, exports,
-// resources, version info, debug directory (pdb_path), Authenticode and the functions are not
-// parsed yet: those fields stay undefined (see docs/modules.md).
+// headers, data directories, sections, overlay, rich signature, resources, version info,
+// imports and pdb_path parsed. Exports, delayed imports, Authenticode and most functions are
+// not done yet: those fields stay undefined or 0 (see docs/modules.md for the exact list).
 #include <cstring>
 
 #include "modules/byte_view.h"
+#include "modules/pe_constants.h"
 #include "modules/modules_internal.h"
 
 namespace yarrow::modules {
 namespace {
 
-struct Constant {
-  const char* name;
-  int64_t value;
-};
-
-// yara's declaration order (the dump prints it reversed).
-constexpr Constant kConstants[] = {
-    {"MACHINE_UNKNOWN", 0},
-    {"MACHINE_AM33", 467},
-    {"MACHINE_AMD64", 34404},
-    {"MACHINE_ARM", 448},
-    {"MACHINE_ARMNT", 452},
-    {"MACHINE_ARM64", 43620},
-    {"MACHINE_EBC", 3772},
-    {"MACHINE_I386", 332},
-    {"MACHINE_IA64", 512},
-    {"MACHINE_M32R", 36929},
-    {"MACHINE_MIPS16", 614},
-    {"MACHINE_MIPSFPU", 870},
-    {"MACHINE_MIPSFPU16", 1126},
-    {"MACHINE_POWERPC", 496},
-    {"MACHINE_POWERPCFP", 497},
-    {"MACHINE_R4000", 358},
-    {"MACHINE_SH3", 418},
-    {"MACHINE_SH3DSP", 419},
-    {"MACHINE_SH4", 422},
-    {"MACHINE_SH5", 424},
-    {"MACHINE_THUMB", 450},
-    {"MACHINE_WCEMIPSV2", 361},
-    {"MACHINE_TARGET_HOST", 1},
-    {"MACHINE_R3000", 354},
-    {"MACHINE_R10000", 360},
-    {"MACHINE_ALPHA", 388},
-    {"MACHINE_SH3E", 420},
-    {"MACHINE_ALPHA64", 644},
-    {"MACHINE_AXP64", 644},
-    {"MACHINE_TRICORE", 1312},
-    {"MACHINE_CEF", 3311},
-    {"MACHINE_CEE", 49390},
-    {"SUBSYSTEM_UNKNOWN", 0},
-    {"SUBSYSTEM_NATIVE", 1},
-    {"SUBSYSTEM_WINDOWS_GUI", 2},
-    {"SUBSYSTEM_WINDOWS_CUI", 3},
-    {"SUBSYSTEM_OS2_CUI", 5},
-    {"SUBSYSTEM_POSIX_CUI", 7},
-    {"SUBSYSTEM_NATIVE_WINDOWS", 8},
-    {"SUBSYSTEM_WINDOWS_CE_GUI", 9},
-    {"SUBSYSTEM_EFI_APPLICATION", 10},
-    {"SUBSYSTEM_EFI_BOOT_SERVICE_DRIVER", 11},
-    {"SUBSYSTEM_EFI_RUNTIME_DRIVER", 12},
-    {"SUBSYSTEM_EFI_ROM_IMAGE", 13},
-    {"SUBSYSTEM_XBOX", 14},
-    {"SUBSYSTEM_WINDOWS_BOOT_APPLICATION", 16},
-    {"HIGH_ENTROPY_VA", 32},
-    {"DYNAMIC_BASE", 64},
-    {"FORCE_INTEGRITY", 128},
-    {"NX_COMPAT", 256},
-    {"NO_ISOLATION", 512},
-    {"NO_SEH", 1024},
-    {"NO_BIND", 2048},
-    {"APPCONTAINER", 4096},
-    {"WDM_DRIVER", 8192},
-    {"GUARD_CF", 16384},
-    {"TERMINAL_SERVER_AWARE", 32768},
-    {"RELOCS_STRIPPED", 1},
-    {"EXECUTABLE_IMAGE", 2},
-    {"LINE_NUMS_STRIPPED", 4},
-    {"LOCAL_SYMS_STRIPPED", 8},
-    {"AGGRESIVE_WS_TRIM", 16},
-    {"LARGE_ADDRESS_AWARE", 32},
-    {"BYTES_REVERSED_LO", 128},
-    {"MACHINE_32BIT", 256},
-    {"DEBUG_STRIPPED", 512},
-    {"REMOVABLE_RUN_FROM_SWAP", 1024},
-    {"NET_RUN_FROM_SWAP", 2048},
-    {"SYSTEM", 4096},
-    {"DLL", 8192},
-    {"UP_SYSTEM_ONLY", 16384},
-    {"BYTES_REVERSED_HI", 32768},
-    {"IMAGE_DIRECTORY_ENTRY_EXPORT", 0},
-    {"IMAGE_DIRECTORY_ENTRY_IMPORT", 1},
-    {"IMAGE_DIRECTORY_ENTRY_RESOURCE", 2},
-    {"IMAGE_DIRECTORY_ENTRY_EXCEPTION", 3},
-    {"IMAGE_DIRECTORY_ENTRY_SECURITY", 4},
-    {"IMAGE_DIRECTORY_ENTRY_BASERELOC", 5},
-    {"IMAGE_DIRECTORY_ENTRY_DEBUG", 6},
-    {"IMAGE_DIRECTORY_ENTRY_ARCHITECTURE", 7},
-    {"IMAGE_DIRECTORY_ENTRY_COPYRIGHT", 7},
-    {"IMAGE_DIRECTORY_ENTRY_GLOBALPTR", 8},
-    {"IMAGE_DIRECTORY_ENTRY_TLS", 9},
-    {"IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG", 10},
-    {"IMAGE_DIRECTORY_ENTRY_BOUND_IMPORT", 11},
-    {"IMAGE_DIRECTORY_ENTRY_IAT", 12},
-    {"IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT", 13},
-    {"IMAGE_DIRECTORY_ENTRY_COM_DESCRIPTOR", 14},
-    {"IMAGE_NT_OPTIONAL_HDR32_MAGIC", 267},
-    {"IMAGE_NT_OPTIONAL_HDR64_MAGIC", 523},
-    {"IMAGE_ROM_OPTIONAL_HDR_MAGIC", 263},
-    {"SECTION_NO_PAD", 8},
-    {"SECTION_CNT_CODE", 32},
-    {"SECTION_CNT_INITIALIZED_DATA", 64},
-    {"SECTION_CNT_UNINITIALIZED_DATA", 128},
-    {"SECTION_LNK_OTHER", 256},
-    {"SECTION_LNK_INFO", 512},
-    {"SECTION_LNK_REMOVE", 2048},
-    {"SECTION_LNK_COMDAT", 4096},
-    {"SECTION_NO_DEFER_SPEC_EXC", 16384},
-    {"SECTION_GPREL", 32768},
-    {"SECTION_MEM_FARDATA", 32768},
-    {"SECTION_MEM_PURGEABLE", 131072},
-    {"SECTION_MEM_16BIT", 131072},
-    {"SECTION_MEM_LOCKED", 262144},
-    {"SECTION_MEM_PRELOAD", 524288},
-    {"SECTION_ALIGN_1BYTES", 1048576},
-    {"SECTION_ALIGN_2BYTES", 2097152},
-    {"SECTION_ALIGN_4BYTES", 3145728},
-    {"SECTION_ALIGN_8BYTES", 4194304},
-    {"SECTION_ALIGN_16BYTES", 5242880},
-    {"SECTION_ALIGN_32BYTES", 6291456},
-    {"SECTION_ALIGN_64BYTES", 7340032},
-    {"SECTION_ALIGN_128BYTES", 8388608},
-    {"SECTION_ALIGN_256BYTES", 9437184},
-    {"SECTION_ALIGN_512BYTES", 10485760},
-    {"SECTION_ALIGN_1024BYTES", 11534336},
-    {"SECTION_ALIGN_2048BYTES", 12582912},
-    {"SECTION_ALIGN_4096BYTES", 13631488},
-    {"SECTION_ALIGN_8192BYTES", 14680064},
-    {"SECTION_ALIGN_MASK", 15728640},
-    {"SECTION_LNK_NRELOC_OVFL", 16777216},
-    {"SECTION_MEM_DISCARDABLE", 33554432},
-    {"SECTION_MEM_NOT_CACHED", 67108864},
-    {"SECTION_MEM_NOT_PAGED", 134217728},
-    {"SECTION_MEM_SHARED", 268435456},
-    {"SECTION_MEM_EXECUTE", 536870912},
-    {"SECTION_MEM_READ", 1073741824},
-    {"SECTION_MEM_WRITE", 2147483648},
-    {"SECTION_SCALE_INDEX", 1},
-    {"RESOURCE_TYPE_CURSOR", 1},
-    {"RESOURCE_TYPE_BITMAP", 2},
-    {"RESOURCE_TYPE_ICON", 3},
-    {"RESOURCE_TYPE_MENU", 4},
-    {"RESOURCE_TYPE_DIALOG", 5},
-    {"RESOURCE_TYPE_STRING", 6},
-    {"RESOURCE_TYPE_FONTDIR", 7},
-    {"RESOURCE_TYPE_FONT", 8},
-    {"RESOURCE_TYPE_ACCELERATOR", 9},
-    {"RESOURCE_TYPE_RCDATA", 10},
-    {"RESOURCE_TYPE_MESSAGETABLE", 11},
-    {"RESOURCE_TYPE_GROUP_CURSOR", 12},
-    {"RESOURCE_TYPE_GROUP_ICON", 14},
-    {"RESOURCE_TYPE_VERSION", 16},
-    {"RESOURCE_TYPE_DLGINCLUDE", 17},
-    {"RESOURCE_TYPE_PLUGPLAY", 19},
-    {"RESOURCE_TYPE_VXD", 20},
-    {"RESOURCE_TYPE_ANICURSOR", 21},
-    {"RESOURCE_TYPE_ANIICON", 22},
-    {"RESOURCE_TYPE_HTML", 23},
-    {"RESOURCE_TYPE_MANIFEST", 24},
-    {"IMAGE_DEBUG_TYPE_UNKNOWN", 0},
-    {"IMAGE_DEBUG_TYPE_COFF", 1},
-    {"IMAGE_DEBUG_TYPE_CODEVIEW", 2},
-    {"IMAGE_DEBUG_TYPE_FPO", 3},
-    {"IMAGE_DEBUG_TYPE_MISC", 4},
-    {"IMAGE_DEBUG_TYPE_EXCEPTION", 5},
-    {"IMAGE_DEBUG_TYPE_FIXUP", 6},
-    {"IMAGE_DEBUG_TYPE_OMAP_TO_SRC", 7},
-    {"IMAGE_DEBUG_TYPE_OMAP_FROM_SRC", 8},
-    {"IMAGE_DEBUG_TYPE_BORLAND", 9},
-    {"IMAGE_DEBUG_TYPE_RESERVED10", 10},
-    {"IMAGE_DEBUG_TYPE_CLSID", 11},
-    {"IMAGE_DEBUG_TYPE_VC_FEATURE", 12},
-    {"IMAGE_DEBUG_TYPE_POGO", 13},
-    {"IMAGE_DEBUG_TYPE_ILTCG", 14},
-    {"IMAGE_DEBUG_TYPE_MPX", 15},
-    {"IMAGE_DEBUG_TYPE_REPRO", 16},
-};
+using pe_detail::Constant;
+using pe_detail::kConstants;
 
 constexpr uint32_t kMaxSections = 96;
 constexpr uint16_t kPe64Magic = 0x20b;
@@ -584,7 +411,7 @@ class PeParser {
     int64_t off = rva_to_offset(v_.u32(*dir));
     if (off < 0) return;
     uint32_t details = b_.member(root, "import_details");
-    int64_t dlls = 0, listed = 0, functions = 0;
+    int64_t dlls = 0, listed = 0, functions = 0, thunks_seen = 0;
     int parsed = 0;
     constexpr int kMaxImports = 16384;
     for (uint64_t d = static_cast<uint64_t>(off);
@@ -610,6 +437,7 @@ class PeParser {
            (pe64_ ? attempted : functions) < kMaxImports;
            t += width) {
         ++attempted;
+        ++thunks_seen;
         uint64_t thunk = v_.read(t, width);
         std::string name;
         bool has_name = false, has_ordinal = false;
@@ -642,7 +470,8 @@ class PeParser {
       ++listed;
     }
     b_.set_integer(root, "number_of_imports", dlls);
-    b_.set_integer(root, "number_of_imported_functions", functions);
+    // The total counts every non-zero thunk, listed or not (4.2.3).
+    b_.set_integer(root, "number_of_imported_functions", thunks_seen);
   }
 
   void parse_debug_directory() {
@@ -677,9 +506,10 @@ class PeParser {
 
   void parse_data_directories() {
     uint64_t dir = opt_ + (pe64_ ? 112 : 96);
-    uint32_t count = std::min<uint32_t>(v_.u16(opt_ + (pe64_ ? 108 : 92)), 16);
+    // 4.2.3 takes min(NumberOfRvaAndSizes, 16) as a signed int: a huge count means none.
+    int32_t count = std::min<int32_t>(static_cast<int32_t>(v_.u32(opt_ + (pe64_ ? 108 : 92))), 16);
     uint32_t array = b_.member(ValueTreeBuilder::kRoot, "data_directories");
-    for (uint32_t i = 0; i < count; ++i, dir += 8) {
+    for (int32_t i = 0; i < count; ++i, dir += 8) {
       if (!v_.contains(dir, 8)) break;
       uint32_t e = b_.element(array, i);
       b_.set_integer(e, "virtual_address", v_.u32(dir));

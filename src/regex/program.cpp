@@ -234,6 +234,7 @@ int exec_forward(const Program& prog, std::span<const uint8_t> data, size_t star
       const Inst& in = insts[pc];
       if (in.op == Inst::Op::kMatch) {
         best = static_cast<int>(consumed);
+        if (opt.first_to_finish) return best;
         break;  // lower-priority threads are cut
       }
       if (!can_step) continue;

@@ -61,6 +61,10 @@ struct ExecOptions {
   bool wide = false;          // every consumed byte must be followed by 0x00
   size_t limit = kScanLimit;  // max bytes consumed
   uint32_t start_pc = 0;      // where execution starts (an atom's position inside the program)
+  // yara runs expressions without a greedy quantifier (and all hex strings) so that the first
+  // thread to reach the end wins, which gives the shortest match: { D9 ( 8A 83 | 8A ) } on
+  // D9 8A 83 matches D9 8A. With a greedy quantifier, the highest-priority thread wins.
+  bool first_to_finish = false;
 };
 
 // Forward anchored match of `prog` at `start` in `data`. Returns the length of the preferred
