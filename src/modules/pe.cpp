@@ -17,6 +17,35 @@ using pe_detail::kConstants;
 constexpr uint32_t kMaxSections = 96;
 constexpr uint16_t kPe64Magic = 0x20b;
 
+// yara's pe_rva_to_offset: the file offset of `rva`, or -1.
+int64_t pe_rva_to_offset(const ByteView& v, uint64_t nt, uint64_t rva) {
+  uint64_t opt = nt + 24;
+  uint32_t lowest = 0xffffffff, sec_rva = 0, sec_off = 0, sec_raw = 0;
+  uint64_t s = opt + v.u16(nt + 20);
+  uint32_t count = std::min<uint32_t>(v.u16(nt + 6), kMaxSections);
+  for (uint32_t i = 0; i < count; ++i, s += 40) {
+    if (!v.contains(s, 40)) return -1;
+    uint32_t va = v.u32(s + 12), vsize = v.u32(s + 8);
+    if (lowest > va) lowest = va;
+    if (rva >= va && rva - va < vsize && sec_rva <= va) {
+      uint32_t alignment = std::min<uint32_t>(v.u32(opt + 36), 0x200);
+      sec_rva = va;
+      sec_off = v.u32(s + 20);
+      sec_raw = v.u32(s + 16);
+      if (alignment) sec_off -= sec_off % alignment;
+    }
+  }
+  if (rva < lowest) {
+    sec_rva = 0;
+    sec_off = 0;
+    sec_raw = static_cast<uint32_t>(v.size());
+  }
+  if (rva - sec_rva >= sec_raw) return -1;
+  uint64_t result = sec_off + (rva - sec_rva);
+  if (result >= v.size()) return -1;
+  return static_cast<int64_t>(result);
+}
+
 void declare_version(SchemaBuilder& b, const char* name) {
   b.begin_struct(name).integer("major").integer("minor").end();
 }
@@ -36,6 +65,42 @@ Result is_bits(const CallContext& c, bool want64) {
 }
 Result is_32bit(const CallContext& c, std::span<const Arg>) { return is_bits(c, false); }
 Result is_64bit(const CallContext& c, std::span<const Arg>) { return is_bits(c, true); }
+
+std::optional<uint64_t> nt_header(std::span<const uint8_t> data);
+
+Result rva_to_offset_fn(const CallContext& c, std::span<const Arg> a) {
+  ByteView v(c.data, false);
+  auto nt = nt_header(c.data);
+  if (!nt) return {};
+  int64_t off = pe_rva_to_offset(v, *nt, static_cast<uint64_t>(std::get<int64_t>(a[0])));
+  if (off == -1) return {};
+  return off;
+}
+
+// section_index(name | file offset): first section matching, from the parsed fields.
+Result section_index(const CallContext& c, std::span<const Arg> a) {
+  const ValueTree& t = *c.tree;
+  auto n = t.integer(t.member(ValueTree::kRoot, "number_of_sections"));
+  if (!n) return {};
+  uint32_t sections = t.member(ValueTree::kRoot, "sections");
+  int64_t limit = std::min<int64_t>(*n, kMaxSections);
+  for (int64_t i = 0; i < limit; ++i) {
+    uint32_t s = t.child(sections, static_cast<size_t>(i));
+    if (s == kNoIndex) continue;
+    if (auto* name = std::get_if<std::string_view>(&a[0])) {
+      // yara compares C strings: both sides stop at their first NUL.
+      auto sect = t.string(t.member(s, "name"));
+      if (sect && name->substr(0, name->find('\0')) == sect->substr(0, sect->find('\0')))
+        return i;
+    } else {
+      int64_t addr = std::get<int64_t>(a[0]);
+      auto off = t.integer(t.member(s, "raw_data_offset"));
+      auto size = t.integer(t.member(s, "raw_data_size"));
+      if (off && size && addr >= *off && addr < *off + *size) return i;
+    }
+  }
+  return {};
+}
 
 Schema make_schema() {
   SchemaBuilder b("pe");
@@ -86,6 +151,9 @@ Schema make_schema() {
   b.function("is_dll", "", 'i', is_dll);
   b.function("is_32bit", "", 'i', is_32bit);
   b.function("is_64bit", "", 'i', is_64bit);
+  b.function("section_index", "s", 'i', section_index);
+  b.function("section_index", "i", 'i', section_index);
+  b.function("rva_to_offset", "i", 'i', rva_to_offset_fn);
   b.integer("number_of_imports").integer("number_of_imported_functions");
   b.integer("number_of_delayed_imports").integer("number_of_delayed_imported_functions");
   b.integer("number_of_exports").string("dll_name").integer("export_timestamp");
@@ -132,6 +200,7 @@ Schema make_schema() {
       .string("subject")
       .integer("version")
       .string("algorithm")
+      .string("algorithm_oid")
       .string("serial")
       .integer("not_before")
       .integer("not_after")
@@ -234,31 +303,7 @@ class PeParser {
     return at;
   }
 
-  int64_t rva_to_offset(uint64_t rva) const {
-    uint32_t lowest = 0xffffffff, sec_rva = 0, sec_off = 0, sec_raw = 0;
-    uint64_t s = first_section();
-    for (uint32_t i = 0; i < section_count(); ++i, s += 40) {
-      if (!v_.contains(s, 40)) return -1;
-      uint32_t va = v_.u32(s + 12), vsize = v_.u32(s + 8);
-      if (lowest > va) lowest = va;
-      if (rva >= va && rva - va < vsize && sec_rva <= va) {
-        uint32_t alignment = std::min<uint32_t>(v_.u32(opt_ + 36), 0x200);
-        sec_rva = va;
-        sec_off = v_.u32(s + 20);
-        sec_raw = v_.u32(s + 16);
-        if (alignment) sec_off -= sec_off % alignment;
-      }
-    }
-    if (rva < lowest) {
-      sec_rva = 0;
-      sec_off = 0;
-      sec_raw = static_cast<uint32_t>(v_.size());
-    }
-    if (rva - sec_rva >= sec_raw) return -1;
-    uint64_t result = sec_off + (rva - sec_rva);
-    if (result >= v_.size()) return -1;
-    return static_cast<int64_t>(result);
-  }
+  int64_t rva_to_offset(uint64_t rva) const { return pe_rva_to_offset(v_, nt_, rva); }
 
   size_t available(uint64_t at) const { return at < v_.size() ? v_.size() - at : 0; }
 
@@ -617,6 +662,10 @@ class PeParser {
   int64_t resources_ = 0;
   int64_t version_infos_ = 0;
 };
+
+std::optional<uint64_t> nt_header(std::span<const uint8_t> data) {
+  return PeParser::header(ByteView(data, false));
+}
 
 }  // namespace
 

@@ -43,6 +43,12 @@ def cases():
         out.append(("math", "in_range", [("f", v), ("f", lo), ("f", hi)]))
     for f in ("is_dll", "is_32bit", "is_64bit"):
         out.append(("pe", f, []))
+    for rva in (0, 100, 4096, 5000, 0x2000, 0x10000, 0x1a000, -1, 1 << 40, "SIZE"):
+        out.append(("pe", "rva_to_offset", [("i", rva)]))
+    for name in (".text", ".rsrc", ".data", "nope", ""):
+        out.append(("pe", "section_index", [("s", name)]))
+    for addr in (0, 1024, 5000, 0x8000, -5, "SIZE-1"):
+        out.append(("pe", "section_index", [("i", addr)]))
     return out
 
 
