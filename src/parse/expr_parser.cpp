@@ -1,5 +1,8 @@
 // Conditions: yara's `boolean_expression` / `expression` / `primary_expression` grammar.
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "parse/parser_impl.h"
 
@@ -52,7 +55,25 @@ std::optional<ExprKind> comparison_op(Tok tok) {
 
 }  // namespace
 
-ast::ExprId Parser::parse_condition() { return parse_or().id; }
+ast::ExprId Parser::parse_condition() {
+  const ast::ExprId root = parse_or().id;
+  // Operator chains (`a or b or c ...`) build trees as deep as they are long without nesting
+  // in the source. The compiler and evaluator walk trees recursively, so bound the depth of the
+  // tree itself, measured without recursion, and report it instead of overflowing the stack.
+  std::vector<std::pair<ast::ExprId, uint32_t>> stack{{root, 1}};
+  while (!stack.empty()) {
+    const auto [id, depth] = stack.back();
+    stack.pop_back();
+    if (depth > options_.max_expression_depth) {
+      fail(unit_.exprs[id].span, "E120",
+           "expression nested too deeply (more than " +
+               std::to_string(options_.max_expression_depth) + " levels, counting operator chains)");
+    }
+    for (const ast::ExprId kid : unit_.exprs[id].kids)
+      if (kid != ast::kNoExpr) stack.push_back({kid, depth + 1});
+  }
+  return root;
+}
 
 Parser::Parsed Parser::parse_or() {
   Parsed left = parse_and();
