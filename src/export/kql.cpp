@@ -4,15 +4,10 @@
 
 #include "export/export.h"
 #include "export/kql_tables.h"
+#include "export/text_util.h"
 
 namespace yarrow::exporter {
 namespace {
-
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
-  return out;
-}
 
 bool all_word_chars(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
@@ -157,16 +152,6 @@ void yaml_block(std::ostringstream& y, const std::string& key, const std::string
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) y << pad << "  " << line << "\n";
-}
-
-std::string yaml_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "''";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out.push_back(c);
-  }
-  return out + "'";
 }
 
 }  // namespace

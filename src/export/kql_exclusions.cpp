@@ -6,15 +6,10 @@
 #include <cstdlib>
 
 #include "export/kql_tables.h"
+#include "export/text_util.h"
 
 namespace yarrow::exporter {
 namespace {
-
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
-  return out;
-}
 
 std::string any_of(const std::vector<std::string>& parts) {
   if (parts.size() == 1) return parts[0];

@@ -3,6 +3,7 @@
 #include <map>
 #include <sstream>
 
+#include "export/text_util.h"
 #include "export/export.h"
 #include "export/kql_tables.h"  // exclusion_targets_rule
 
@@ -33,16 +34,6 @@ const std::vector<Category>& categories() {
       {"dns_query", "DNS query", "event", {"QueryName", "Image"}, {}},
   };
   return c;
-}
-
-std::string q(const std::string& s) {  // YAML single-quoted scalar: backslashes stay literal
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "''";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out.push_back(c);
-  }
-  return out + "'";
 }
 
 // Sigma plain values treat `*` and `?` as wildcards and `\` as their escape.
@@ -83,7 +74,7 @@ std::pair<std::string, std::string> needle_sigma(const Needle& n) {
 
 void emit_list(std::ostringstream& y, const std::string& indent,
                const std::vector<std::string>& values) {
-  for (const std::string& v : values) y << indent << "- " << q(v) << "\n";
+  for (const std::string& v : values) y << indent << "- " << yaml_quote(v) << "\n";
 }
 
 std::string cond_sigma(const Cond& c, const RuleModel& rule, std::vector<std::string>& notes) {
@@ -263,7 +254,7 @@ bool exclusion_filter(const ExclusionSpec& e, const RuleModel& rule, const Categ
       return false;
     }
     m << "    " << key << ":\n";
-    for (const auto& v : vals) m << "      - " << q(v) << "\n";
+    for (const auto& v : vals) m << "      - " << yaml_quote(v) << "\n";
   }
   std::string body = m.str();
   // An exclusion about matched strings only needs no filter map: it lives in the condition.
@@ -311,12 +302,12 @@ std::string sigma_rules(const RuleModel& rule, const PolicySpec* policy,
     first = false;
     y << "# yarrow export: rule " << rule.name
       << (options.source_name.empty() ? "" : " (" + options.source_name + ")") << "\n";
-    y << "title: " << q(rule.name + ": " + cat.title + " (YARA rule, exported by yarrow)") << "\n";
+    y << "title: " << yaml_quote(rule.name + ": " + cat.title + " (YARA rule, exported by yarrow)") << "\n";
     y << "id: " << stable_uuid("sigma:" + std::string(cat.name) + ":" + rule.name) << "\n";
     y << "status: experimental\n";
     std::string desc = rule.meta_value("description");
     y << "description: "
-      << q((desc.empty() ? "Strings of YARA rule " + rule.name : desc) +
+      << yaml_quote((desc.empty() ? "Strings of YARA rule " + rule.name : desc) +
            " (translated from YARA rule " + rule.name + " by yarrow export)")
       << "\n";
     std::vector<std::string> refs;
@@ -329,7 +320,7 @@ std::string sigma_rules(const RuleModel& rule, const PolicySpec* policy,
       emit_list(y, "  ", refs);
     }
     std::string author = rule.meta_value("author");
-    if (!author.empty()) y << "author: " << q(author) << "\n";
+    if (!author.empty()) y << "author: " << yaml_quote(author) << "\n";
     y << "date: " << options.date << "\n";
     std::vector<std::string> tags;
     for (const auto& t : attack.tactics) tags.push_back(tag("attack", t));
