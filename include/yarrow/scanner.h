@@ -28,6 +28,7 @@ struct ScanOptions {
   uint32_t max_matches_per_string = 1000000; // yara's YR_MAX_STRING_MATCHES
   uint32_t max_match_data = 512;             // bytes of match data kept per match (yara's limit)
   bool report_non_matching = false;          // fill RuleMatch entries for rules that didn't match
+  bool collect_module_data = false;          // fill ScanResult::module_data (yara -D)
 };
 
 struct StringMatch {
@@ -54,6 +55,11 @@ struct ScanResult {
   // with ScanOptions::report_non_matching.
   std::vector<RuleMatch> rules;
   std::vector<std::string> warnings;  // e.g. "too many matches for $a in rule x"
+  // Modules: console.log lines in evaluation order (yara prints them before the rule lines),
+  // and with ScanOptions::collect_module_data, each imported module's data as `yara -D`
+  // prints it, in import order.
+  std::vector<std::string> console;
+  std::vector<std::string> module_data;
 };
 
 enum class ScanStatus : uint8_t {

@@ -22,7 +22,9 @@ namespace yarrow::detail {
 // `kids[kids_begin, kids_begin + kid_count)`. Types are fixed at compile time (yara's implicit
 // conversions are explicit nodes), so the evaluator never guesses a type at run time. Booleans
 // are integers 0/1 at run time, as in yara; any value may be undefined.
-enum class ValueType : uint8_t { kBool, kInt, kFloat, kString };
+// kObject: a module structure, array or dictionary; at run time the index of its node in the
+// module's per-scan ValueTree (never a value a rule can test).
+enum class ValueType : uint8_t { kBool, kInt, kFloat, kString, kObject };
 
 enum class Op : uint8_t {
   kConstInt,     // ival (also true/false, typed kBool)
@@ -68,6 +70,20 @@ enum class Op : uint8_t {
   kForInRange,
   // `for Q v in (e1, e2, ...) : (body)`: kids = {quantity or none, body, e1, e2, ...}.
   kForInEnum,
+
+  // Modules. `index` = the module's position in CompiledRules::imports; the node's type says
+  // whether the result is a value (int/float/string, read from the tree) or an object (node).
+  kModuleRoot,    // the module's root structure
+  kModuleMember,  // kids = {structure}; count = member position among its siblings
+  kModuleItem,    // kids = {array, integer index}
+  kModuleLookup,  // kids = {dictionary, string key}
+  // kids = {structure owning the function, args...}; ival = function's schema field,
+  // count = overload position. A kRegexArg kid passes a regexp.
+  kModuleCall,
+  kRegexArg,      // index = regex
+  // `for Q v in ARRAY` / `for Q k, v in DICT`: kids = {quantity or none, container, body};
+  // slot = first variable; aux2 = 1 for a dictionary; count = the items' ValueType.
+  kForInModule,
 };
 
 // How a quantifier is encoded in Node::aux for the of/for nodes.
@@ -119,6 +135,16 @@ struct CompiledRegex {
   std::unique_ptr<const regex::Regex> regex;  // null when the regex engine rejected it
 };
 
+// Which rules need evaluating when (see compile/prefilter.h). A "gated" rule is known to be
+// false unless one of its trigger strings has a match; the strings that trigger rule evaluation
+// are listed per string: string s triggers string_rules[string_begin[s], string_begin[s + 1]).
+// Empty vectors: no prefilter, evaluate every rule.
+struct RulePrefilter {
+  std::vector<uint8_t> gated;          // parallel to rules
+  std::vector<uint32_t> string_begin;  // strings.size() + 1 entries
+  std::vector<uint32_t> string_rules;
+};
+
 struct CompiledRules {
   std::vector<RuleInfo> infos;  // parallel to rules
   std::vector<CompiledRule> rules;
@@ -134,6 +160,7 @@ struct CompiledRules {
   uint32_t loop_slots = 0;  // loop variable slots any condition needs
   std::unique_ptr<const match::PatternSet> patterns;  // null when there are no strings
   std::vector<match::StringSpec> specs;  // kept for serialisation and rebuilding
+  RulePrefilter prefilter;  // derived from the conditions; rebuilt, never serialised
 
   // Kid i of node n; kNoNode for an absent optional kid.
   uint32_t kid(const Node& n, uint32_t i) const { return kids[n.kids_begin + i]; }

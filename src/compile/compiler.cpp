@@ -7,8 +7,10 @@
 #include <unordered_set>
 
 #include "compile/compiled_rules.h"
+#include "compile/prefilter.h"
 #include "compile/condition_compiler.h"
 #include "compile/string_specs.h"
+#include "modules/module.h"
 #include "parse/ast.h"
 
 #include "parse/parser.h"
@@ -18,8 +20,9 @@ namespace yarrow {
 namespace {
 
 // Modules the yara 4.2.3 reference build knows; importing any other is an error there too.
-constexpr std::array<const char*, 10> kKnownModules = {
-    "tests", "pe", "elf", "math", "time", "hash", "dotnet", "cuckoo", "magic", "console"};
+constexpr std::array<const char*, 12> kKnownModules = {
+    "tests", "pe", "elf", "math", "time", "hash", "dotnet", "cuckoo", "magic", "console",
+    "macho", "dex"};
 
 struct Namespace {
   std::string name;
@@ -28,6 +31,8 @@ struct Namespace {
   // Prefixes of wildcard rule sets (`any of (r*)`) used so far: yara rejects any later rule
   // of the namespace whose name they would have matched.
   std::vector<std::string> wildcard_prefixes;
+  // Modules imported into this namespace: name -> index in CompiledRules::imports.
+  std::unordered_map<std::string, uint32_t> modules;
 };
 
 // The matcher's diagnostics, worded as yara words them (see match/pattern_set.h).
@@ -150,7 +155,7 @@ uint32_t Compiler::Impl::namespace_index(const std::string& ns) {
   for (size_t i = 0; i < namespaces.size(); ++i) {
     if (namespaces[i].name == ns) return static_cast<uint32_t>(i);
   }
-  namespaces.push_back(Namespace{ns, {}, {}, {}});
+  namespaces.push_back(Namespace{ns, {}, {}, {}, {}});
   out->namespaces.push_back(ns);
   return static_cast<uint32_t>(namespaces.size() - 1);
 }
@@ -178,6 +183,11 @@ class Env : public compile::ConditionEnv {
   std::optional<uint32_t> find_external(std::string_view name) const override {
     auto it = externals_.find(std::string(name));
     if (it == externals_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::optional<uint32_t> find_module(std::string_view name) const override {
+    auto it = ns_.modules.find(std::string(name));
+    if (it == ns_.modules.end()) return std::nullopt;
     return it->second;
   }
 
@@ -331,6 +341,13 @@ bool Compiler::Impl::compile_unit(const ast::Unit& unit, uint32_t ns) {
   for (const ast::Import& imp : unit.imports) {
     bool known = std::any_of(kKnownModules.begin(), kKnownModules.end(),
                              [&](const char* m) { return imp.module == m; });
+    if (modules::find_module(imp.module) != nullptr) {
+      auto& imports = out->imports;
+      auto pos = std::find(imports.begin(), imports.end(), imp.module);
+      if (pos == imports.end()) pos = imports.insert(imports.end(), imp.module);
+      namespaces[ns].modules.emplace(imp.module, static_cast<uint32_t>(pos - imports.begin()));
+      continue;
+    }
     if (!known) {
       error(&unit, &imp.span, "E231", "unknown module \"" + imp.module + "\"");
     } else {
@@ -435,6 +452,7 @@ std::shared_ptr<const Rules> Compiler::build() {
       return nullptr;
     }
   }
+  detail::build_prefilter(out);  // perf: which rules a scan may skip
   return std::make_shared<const Rules>(std::move(impl_->out));
 }
 

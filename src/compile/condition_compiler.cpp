@@ -68,6 +68,7 @@ const char* ConditionCompiler::kind_name(Kind k) {
     case Kind::kInt: return "integer";
     case Kind::kFloat: return "float";
     case Kind::kString: return "string";
+    case Kind::kObject: return "object";
   }
   return "?";
 }
@@ -179,24 +180,10 @@ ConditionCompiler::Typed ConditionCompiler::expr(ast::ExprId id) {
       t.kind = Kind::kInt;
       return t;
     case ExprKind::kIdentifier:
-      return identifier(e);
     case ExprKind::kField:
     case ExprKind::kIndex:
-    case ExprKind::kCall: {
-      // Only modules have fields, items and functions; none is available yet, so the base
-      // identifier is undefined (yara says the same for a module that was not imported).
-      ast::ExprId base = e.kids.empty() ? ast::kNoExpr : e.kids[0];
-      while (base != ast::kNoExpr && unit_.at(base).kind != ExprKind::kIdentifier &&
-             !unit_.at(base).kids.empty()) {
-        base = unit_.at(base).kids[0];
-      }
-      if (base != ast::kNoExpr && unit_.at(base).kind == ExprKind::kIdentifier) {
-        Typed b = identifier(unit_.at(base));
-        (void)b;
-        fail(e.span, "E222", "\"" + unit_.at(base).text + "\" is not a structure");
-      }
-      fail(e.span, "E200", "syntax error");
-    }
+    case ExprKind::kCall:
+      return module_value(id);
     case ExprKind::kIntRead: {
       Typed off = primary(e.kids.at(0));
       if (off.kind != Kind::kInt) {
@@ -465,13 +452,18 @@ ConditionCompiler::Typed ConditionCompiler::identifier(const ast::Expr& e) {
   for (size_t l = loops_.size(); l-- > 0;) {
     const Loop& loop = loops_[l];
     for (size_t v = 0; v < loop.vars.size(); ++v) {
-      if (loop.vars[v] == e.text) {
-        Node n = make(Op::kLoopVar, ValueType::kInt);
-        n.slot = loop.first_slot + static_cast<uint32_t>(v);
-        t.node = emit(n);
-        t.kind = Kind::kInt;
-        return t;
-      }
+      const LoopVar& var = loop.vars[v];
+      if (var.name != e.text) continue;
+      static constexpr ValueType kTypes[] = {ValueType::kBool, ValueType::kInt, ValueType::kFloat,
+                                             ValueType::kString, ValueType::kObject};
+      Node n = make(Op::kLoopVar, kTypes[static_cast<int>(var.kind)]);
+      n.slot = loop.first_slot + static_cast<uint32_t>(v);
+      t.node = emit(n);
+      t.kind = var.kind;
+      t.module = var.module;
+      t.field = var.field;
+      t.name = var.name;
+      return t;
     }
   }
   if (auto ext = env_.find_external(e.text)) {
@@ -489,6 +481,16 @@ ConditionCompiler::Typed ConditionCompiler::identifier(const ast::Expr& e) {
       t.kind = Kind::kInt;
     }
     t.node = emit(n);
+    return t;
+  }
+  if (auto module = env_.find_module(e.text)) {
+    Node n = make(Op::kModuleRoot, ValueType::kObject);
+    n.index = *module;
+    t.node = emit(n);
+    t.kind = Kind::kObject;
+    t.module = *module;
+    t.field = 0;
+    t.name = e.text;
     return t;
   }
   if (auto rule = env_.find_rule(e.text)) {

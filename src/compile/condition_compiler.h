@@ -25,6 +25,8 @@ struct ConditionEnv {
   // prefix as used by a wildcard rule set.
   virtual std::vector<uint32_t> rules_with_prefix(std::string_view prefix) const = 0;
   virtual std::optional<uint32_t> find_external(std::string_view name) const = 0;
+  // A module imported into the rule's namespace: its index in CompiledRules::imports.
+  virtual std::optional<uint32_t> find_module(std::string_view name) const { return std::nullopt; }
   virtual ~ConditionEnv() = default;
 };
 
@@ -51,16 +53,29 @@ class ConditionCompiler {
                                   std::vector<StringUse>& uses);
 
  private:
-  enum class Kind : uint8_t { kBool, kInt, kFloat, kString };
+  // kObject: a module structure, array, dictionary or function (see module_exprs.cpp); only
+  // ever the base of a field access, index, call or loop, never a value.
+  enum class Kind : uint8_t { kBool, kInt, kFloat, kString, kObject };
   struct Typed {
     uint32_t node = 0;
     Kind kind = Kind::kBool;
     bool primary = true;                  // usable where yara's grammar wants a primary_expression
     std::optional<int64_t> constant;      // integer value known at compile time
     bool literal_string = false;
+    // Objects: the module (index into imports), its schema declaration and the identifier as
+    // yara names it in messages. For a function, `node` is the structure that owns it.
+    uint32_t module = 0;
+    uint32_t field = 0;
+    std::string name;
+  };
+  struct LoopVar {
+    std::string name;
+    Kind kind = Kind::kInt;
+    uint32_t module = 0;  // objects
+    uint32_t field = 0;
   };
   struct Loop {
-    std::vector<std::string> vars;  // empty for `for ... of`
+    std::vector<LoopVar> vars;  // empty for `for ... of`
     uint32_t first_slot = 0;
     bool is_for_of = false;
   };
@@ -75,6 +90,15 @@ class ConditionCompiler {
   Typed comparison(const ast::Expr& e);
   Typed string_operator(const ast::Expr& e);
   Typed identifier(const ast::Expr& e);
+  // Module expressions (module_exprs.cpp).
+  Typed designator(ast::ExprId id);  // may return an object
+  Typed module_value(ast::ExprId id);  // a designator that must be a value
+  Typed module_field(const ast::Expr& e);
+  Typed module_index(const ast::Expr& e);
+  Typed module_call(const ast::Expr& e);
+  Typed typed_node(detail::Op op, const Typed& base, uint32_t element_field,
+                   std::vector<uint32_t> kids, uint32_t count, const std::string& name);
+  Typed module_iterable(const ast::Expr& loop, detail::Node& n, std::vector<LoopVar>& vars);
   Typed string_ref(const ast::Expr& e);
   Typed of_expr(const ast::Expr& e);
   Typed for_of(const ast::Expr& e);

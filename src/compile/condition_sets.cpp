@@ -291,7 +291,7 @@ ConditionCompiler::Typed ConditionCompiler::for_in(const ast::Expr& e) {
     const std::string& v = e.loop_vars[i];
     bool dup = false;
     for (const Loop& l : loops_) {
-      for (const std::string& o : l.vars) dup |= o == v;
+      for (const LoopVar& o : l.vars) dup |= o.name == v;
     }
     for (size_t j = 0; j < i; ++j) dup |= e.loop_vars[j] == v;
     if (dup) fail(e.span, "E217", "duplicated loop identifier \"" + v + "\"");
@@ -320,14 +320,15 @@ ConditionCompiler::Typed ConditionCompiler::for_in(const ast::Expr& e) {
         bounds.push_back(item.node);
       }
     }
+  }
+  std::vector<LoopVar> vars;
+  if (it.kind != ExprKind::kRange && it.kind != ExprKind::kEnumeration) {
+    bounds.push_back(module_iterable(e, n, vars).node);
   } else {
-    // Module arrays and dictionaries: nothing iterable exists without modules.
-    Typed x = expr(e.kids[1]);
-    (void)x;
-    fail(it.span, "E222", "identifier is not iterable");
+    vars.push_back(LoopVar{e.loop_vars[0]});
   }
   Loop loop;
-  loop.vars = e.loop_vars;
+  loop.vars = std::move(vars);
   loop.first_slot = next_slot_;
   n.slot = next_slot_;
   next_slot_ += static_cast<uint32_t>(e.loop_vars.size());
@@ -340,6 +341,9 @@ ConditionCompiler::Typed ConditionCompiler::for_in(const ast::Expr& e) {
   if (n.op == Op::kForInRange) {
     kids.push_back(bounds[0]);
     kids.push_back(bounds[1]);
+    kids.push_back(body);
+  } else if (n.op == Op::kForInModule) {
+    kids.push_back(bounds[0]);
     kids.push_back(body);
   } else {
     kids.push_back(body);

@@ -100,6 +100,8 @@ int64_t match_offset(const match::Match& m) { return static_cast<int64_t>(m.offs
 Evaluator::Evaluator(const detail::CompiledRules& rules) : rules_(rules) {
   slots_.resize(rules.loop_slots);
   rule_results_.resize(rules.rules.size());
+  for (const std::string& name : rules.imports) modules_.push_back(modules::find_module(name));
+  trees_.resize(modules_.size());
 }
 
 void Evaluator::tick() {
@@ -119,6 +121,8 @@ int64_t Evaluator::truth(const Node& n, const Val& v) const {
 EvalStatus Evaluator::run(const EvalInput& input, std::vector<uint8_t>& matched) {
   in_ = &input;
   ticks_ = 0;
+  module_data_ = input.data;
+  for (auto& t : trees_) t.reset();
   const size_t n_rules = rules_.rules.size();
   std::fill(rule_results_.begin(), rule_results_.end(), 0);
   std::vector<uint8_t> ns_failed(rules_.namespaces.size(), 0);
@@ -126,8 +130,14 @@ EvalStatus Evaluator::run(const EvalInput& input, std::vector<uint8_t>& matched)
   try {
     for (size_t r = 0; r < n_rules; ++r) {
       const detail::CompiledRule& rule = rules_.rules[r];
+      if (r < input.skip.size() && input.skip[r]) {  // perf: prefilter says false
+        rule_results_[r] = 0;
+        if (rule.is_global) ns_failed[rule.ns] = 1;
+        continue;
+      }
       const Node& root = rules_.nodes[rule.condition];
       Val v = eval(rule.condition);
+      call_results_.clear();
       bool ok = !v.undef && truth(root, v) != 0;
       rule_results_[r] = ok;
       if (!ok && rule.is_global) ns_failed[rule.ns] = 1;
@@ -346,6 +356,13 @@ Val Evaluator::eval(uint32_t id) {
     case Op::kForOfStrings:
     case Op::kForInRange:
     case Op::kForInEnum: return eval_for(n);
+    case Op::kModuleRoot:
+    case Op::kModuleMember:
+    case Op::kModuleItem:
+    case Op::kModuleLookup: return eval_module(n);
+    case Op::kModuleCall: return eval_call(n);
+    case Op::kRegexArg: return undefined();
+    case Op::kForInModule: return eval_for(n);
   }
   return undefined();
 }
@@ -454,7 +471,9 @@ Val Evaluator::eval_for(const Node& n) {
   const uint32_t q_id = rules_.kid(n, 0);
   Val q;
   if (q_id != detail::kNoNode) q = eval(q_id);
-  const uint32_t body_id = n.op == Op::kForInRange ? rules_.kid(n, 3) : rules_.kid(n, 1);
+  const uint32_t body_id = n.op == Op::kForInRange    ? rules_.kid(n, 3)
+                           : n.op == Op::kForInModule ? rules_.kid(n, 2)
+                                                      : rules_.kid(n, 1);
   const Node& body = rules_.nodes[body_id];
   // In `for ... in` loops (not `for ... of`), every quantifier but "all" (explicit, or an
   // undefined quantity) stops the loop as soon as the sum reaches it, so later negative bodies
@@ -492,6 +511,25 @@ Val Evaluator::eval_for(const Node& n) {
       for (int64_t i = lo.i; i <= hi.i; ++i) {
         slots_[n.slot] = integer(i);
         if (!run_body() || i == std::numeric_limits<int64_t>::max()) break;
+      }
+    }
+  } else if (n.op == Op::kForInModule) {
+    // Arrays yield their items (undefined for holes), dictionaries key and value.
+    Val c = eval(rules_.kid(n, 1));
+    if (!c.undef) {
+      const modules::ValueTree& tree = module_tree(n.index);
+      const uint32_t container = static_cast<uint32_t>(c.i);
+      const size_t length = tree.length(container);
+      const ValueType item_type = static_cast<ValueType>(n.count);
+      for (size_t k = 0; k < length; ++k) {
+        uint32_t slot = n.slot;
+        if (n.aux2) {
+          Val key;
+          key.s = tree.key(container, k);
+          slots_[slot++] = key;
+        }
+        slots_[slot] = tree_value(tree, tree.child(container, k), item_type);
+        if (!run_body()) break;
       }
     }
   } else {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -15,6 +16,7 @@
 
 #include "compile/compiled_rules.h"
 #include "match/pattern_set.h"
+#include "modules/module.h"
 #include "yarrow/value.h"
 
 namespace yarrow::eval {
@@ -32,6 +34,13 @@ struct EvalInput {
   // Evaluation stops with kTimeout after this instant (yara checks its timeout while running
   // conditions too).
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Receives console.log lines and supplies time.now(); null: lines are dropped and the
+  // system clock is used.
+  // Modules parse `data` too (empty for process memory).
+  modules::ModuleHost* host = nullptr;
+  // Rule prefilter (perf, compile/prefilter.h): skip[r] != 0 means rule r is known to be false
+  // without evaluating it. Empty: evaluate every rule.
+  std::span<const uint8_t> skip;
 };
 
 enum class EvalStatus : uint8_t { kOk, kTimeout };
@@ -43,6 +52,12 @@ class Evaluator {
   // Evaluates every rule in declaration order. `matched[i]` receives rule i's final result:
   // its condition held and no global rule of its namespace failed. Private rules included.
   EvalStatus run(const EvalInput& input, std::vector<uint8_t>& matched);
+
+  // Imported module `import`'s tree for the last run's data (CompiledRules::imports order),
+  // parsed now if no condition needed it. Valid until the next run().
+  const modules::ValueTree& module_tree(uint32_t import);
+  // Whether the last run parsed module `import` (tests: loading is lazy).
+  bool module_loaded(uint32_t import) const { return trees_[import].has_value(); }
 
   // A value during evaluation; exposed for tests.
   struct Val {
@@ -58,6 +73,9 @@ class Evaluator {
   Val eval_string_ref(const detail::Node& n);
   Val eval_of(const detail::Node& n);
   Val eval_for(const detail::Node& n);
+  Val eval_module(const detail::Node& n);
+  Val eval_call(const detail::Node& n);
+  Val tree_value(const modules::ValueTree& tree, uint32_t node, detail::ValueType type) const;
   int64_t truth(const detail::Node& n, const Val& v) const;  // yara's view of a value as int
   void tick();
 
@@ -66,6 +84,12 @@ class Evaluator {
   std::vector<Val> slots_;
   std::vector<uint8_t> rule_results_;
   uint32_t ticks_ = 0;
+  // Modules: resolved once; trees parsed lazily per scan (a rule set whose conditions never
+  // reach a module doesn't pay for parsing it).
+  std::vector<const modules::Module*> modules_;
+  std::vector<std::optional<modules::ValueTree>> trees_;
+  std::span<const uint8_t> module_data_;
+  std::deque<std::string> call_results_;  // strings returned by module functions, per rule
 };
 
 }  // namespace yarrow::eval

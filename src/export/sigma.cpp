@@ -341,8 +341,9 @@ std::string sigma_rules(const RuleModel& rule, const PolicySpec* policy,
       std::vector<std::pair<std::string, std::vector<std::string>>> groups;
       for (const Needle& n : s.needles) {
         auto [mods, value] = needle_sigma(n);
+        // clang 14 can't capture structured bindings (.ci/sanitize builds with it).
         auto it = std::find_if(groups.begin(), groups.end(),
-                               [&](const auto& g) { return g.first == mods; });
+                               [&mods = mods](const auto& g) { return g.first == mods; });
         if (it == groups.end()) groups.push_back({mods, {value}});
         else it->second.push_back(value);
       }

@@ -2,6 +2,7 @@
 // VM and records matches with yara 4.2.3's rules (sorted, one per offset, per-string cap,
 // chained hex pieces combined with their gaps).
 #include <algorithm>
+#include <cstring>
 
 #include "match/pattern_set_impl.h"
 
@@ -32,6 +33,10 @@ struct PatternScanner::Impl {
   std::vector<bool> disabled;
   std::vector<std::vector<PieceMatch>> unconfirmed;  // per chained piece slot
   std::vector<size_t> overflowed;
+  // What reset() has to clear: strings with matches and piece slots with unconfirmed matches
+  // since the last reset, so that a scan costs nothing per string that never matched.
+  std::vector<uint32_t> touched;
+  std::vector<uint32_t> touched_slots;
   regex::VmScratch vm;
   std::vector<int> lengths;
   size_t atomless_cursor = 0;  // next offset where atomless verifiers still have to run
@@ -44,10 +49,34 @@ struct PatternScanner::Impl {
   uint64_t base = 0;
   ScanLimits limits;
   bool too_many = false;
+  bool timed_out = false;
+  size_t chunk_base = 0;   // offset of the chunk Vectorscan is scanning
+  size_t covered_end = 0;  // hits ending at or before this were reported by an earlier chunk
+  uint32_t until_clock_check = 0;
+  // True (and the scan must stop) once the deadline has passed; reads the clock every few calls.
+  bool out_of_time() {
+    if (!limits.deadline) return false;
+    if (until_clock_check-- != 0) return timed_out;
+    until_clock_check = 255;
+    if (std::chrono::steady_clock::now() > *limits.deadline) timed_out = true;
+    return timed_out;
+  }
 
   void add_match(uint32_t spec, uint64_t offset, uint32_t length, uint8_t xor_key, bool replace);
   void on_literal(const Literal& lit, size_t end);
   void verify(const Verifier& v, size_t atom_start, uint32_t forward_pc, int32_t backward_prog);
+  void verify_fixed(const Verifier& v, size_t atom_start, uint32_t atom_offset);
+  bool text_ok(const TextCheck& t, size_t start) const;
+  // Whether guard `g` occurs inside [lo, hi); `slot` keys the per-block search memo.
+  bool guard_in(size_t slot, const std::string& g, size_t lo, size_t hi);
+  struct GuardState {
+    uint32_t generation = 0;  // valid for the block scanned with this generation
+    size_t from = 0;          // last window searched: [from, to)
+    size_t to = 0;
+    size_t found = SIZE_MAX;  // first occurrence at or after `from`; SIZE_MAX: none in window
+  };
+  std::vector<GuardState> guard_state;
+  uint32_t generation = 0;
   void on_piece_match(const Verifier& v, uint64_t offset, uint32_t length, bool wide);
   void update_chain_length(const SpecInfo& info, uint32_t piece, PieceMatch& m, uint32_t len);
   bool fullword_ok(size_t off, size_t len, bool wide) const;
@@ -86,6 +115,7 @@ void PatternScanner::Impl::add_match(uint32_t spec, uint64_t offset, uint32_t le
     }
     return;
   }
+  if (list.empty()) touched.push_back(spec);
   list.insert(list.begin() + static_cast<std::ptrdiff_t>(i), Match{offset, length, xor_key});
 }
 
@@ -94,18 +124,78 @@ void PatternScanner::Impl::on_literal(const Literal& lit, size_t end) {
   // Fast mode, as yara does it: once a string that only needs to be present has a match, later
   // atom hits are not verified; but every match the verification of one hit yields is kept.
   if (limits.fast_mode && set.specs[lit.spec].single_match_ok && !matches[lit.spec].empty()) return;
-  const size_t start = end - lit.length;
+  if (end < lit.anchor_end) return;
+  const size_t start = end - lit.anchor_end;
   if (lit.kind == Literal::Kind::kText) {
+    if (lit.text_check != UINT32_MAX && !text_ok(set.texts[lit.text_check], start)) return;
     const SpecInfo& info = set.specs[lit.spec];
     if (info.fullword && !fullword_ok(start, lit.length, lit.wide)) return;
     add_match(lit.spec, base + start, lit.length, lit.xor_key, false);
     return;
   }
-  verify(set.verifiers[lit.verifier], start, lit.forward_pc, lit.backward_prog);
+  const Verifier& v = set.verifiers[lit.verifier];
+  if (!v.fixed.empty()) {
+    verify_fixed(v, start, lit.atom_offset);
+    return;
+  }
+  verify(v, start, lit.forward_pc, lit.backward_prog);
+}
+
+bool PatternScanner::Impl::guard_in(size_t slot, const std::string& g, size_t lo, size_t hi) {
+  // Atom hits of one verifier mostly come in increasing order with overlapping windows: what
+  // the last search found (or ruled out) answers most queries without searching again.
+  if (guard_state.size() <= slot) guard_state.resize(set.verifiers.size() * 2);
+  GuardState& st = guard_state[slot];
+  const size_t n = g.size();
+  if (hi < lo || hi - lo < n) return false;
+  size_t from = lo;
+  if (st.generation == generation && lo >= st.from) {
+    if (st.found != SIZE_MAX && st.found >= lo) return st.found + n <= hi;
+    if (st.found == SIZE_MAX && st.to >= n) from = std::max(lo, st.to - n + 1);
+  }
+  const void* p = from < hi && hi - from >= n ? memmem(data.data() + from, hi - from, g.data(), n)
+                                              : nullptr;
+  st.generation = generation;
+  st.from = lo;
+  st.to = hi;
+  st.found = p == nullptr ? SIZE_MAX : static_cast<size_t>(static_cast<const uint8_t*>(p) - data.data());
+  return p != nullptr;
+}
+
+bool PatternScanner::Impl::text_ok(const TextCheck& t, size_t start) const {
+  const size_t n = t.bytes.size();
+  if (start > data.size() || data.size() - start < n) return false;
+  const uint8_t* p = data.data() + start;
+  if (!t.caseless) return std::memcmp(p, t.bytes.data(), n) == 0;
+  for (size_t i = 0; i < n; ++i) {
+    const auto b = static_cast<uint8_t>(t.bytes[i]);
+    if (p[i] != b && regex::alt_case(p[i]) != b) return false;
+  }
+  return true;
+}
+
+void PatternScanner::Impl::verify_fixed(const Verifier& v, size_t atom_start, uint32_t atom_offset) {
+  // The piece's one possible match is where its atom puts it.
+  if (atom_start < atom_offset) return;
+  const size_t start = atom_start - atom_offset;
+  const size_t n = v.fixed.size();
+  if (start > data.size() || data.size() - start < n) return;
+  const uint8_t* p = data.data() + start;
+  for (size_t i = 0; i < n; ++i)
+    if (!v.fixed[i].test(p[i])) return;
+  on_piece_match(v, start, static_cast<uint32_t>(n), false);
 }
 
 void PatternScanner::Impl::verify(const Verifier& v, size_t atom_start, uint32_t forward_pc,
                                   int32_t backward_prog) {
+  if (!v.guards.empty()) {
+    const size_t lo = atom_start > v.max_length ? atom_start - v.max_length : 0;
+    const size_t hi = std::min(data.size(), atom_start + v.max_length);
+    const size_t vi = static_cast<size_t>(&v - set.verifiers.data());
+    for (size_t g = 0; g < v.guards.size(); ++g) {
+      if (!guard_in(vi * 2 + g, v.guards[g], lo, hi)) return;
+    }
+  }
   regex::ExecOptions opt;
   opt.start_pc = forward_pc;
   opt.first_to_finish = !set.specs[v.spec].greedy;
@@ -171,6 +261,7 @@ void PatternScanner::Impl::on_piece_match(const Verifier& v, uint64_t off, uint3
     size_t i = list.size();
     while (i > 0 && list[i - 1].offset > abs) --i;
     if (i > 0 && list[i - 1].offset == abs) return;
+    if (list.empty()) touched_slots.push_back(slot);
     list.insert(list.begin() + static_cast<std::ptrdiff_t>(i), PieceMatch{abs, length, 0});
     return;
   }
@@ -218,6 +309,7 @@ void PatternScanner::Impl::run_atomless_until(size_t end) {
   if (set.atomless.empty()) return;
   for (; atomless_cursor < end; ++atomless_cursor) {
     const size_t pos = atomless_cursor;
+    if (out_of_time()) return;
     for (uint32_t vi : set.atomless) {
       const Verifier& v = set.verifiers[vi];
       if (disabled[v.spec] || !v.first_bytes.test(data[pos])) continue;
@@ -230,11 +322,16 @@ PatternScanner::PatternScanner(const PatternSet& set) : impl_(std::make_unique<I
 PatternScanner::~PatternScanner() = default;
 
 void PatternScanner::reset() {
-  for (auto& m : impl_->matches) m.clear();
-  for (auto& u : impl_->unconfirmed) u.clear();
-  std::fill(impl_->disabled.begin(), impl_->disabled.end(), false);
-  impl_->overflowed.clear();
+  Impl& s = *impl_;
+  for (uint32_t i : s.touched) s.matches[i].clear();
+  for (uint32_t i : s.touched_slots) s.unconfirmed[i].clear();
+  for (size_t i : s.overflowed) s.disabled[i] = false;
+  s.touched.clear();
+  s.touched_slots.clear();
+  s.overflowed.clear();
 }
+
+std::span<const uint32_t> PatternScanner::touched_strings() const { return impl_->touched; }
 
 ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t base,
                                        const ScanLimits& limits) {
@@ -243,6 +340,12 @@ ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t 
   s.base = base;
   s.limits = limits;
   s.too_many = false;
+  s.timed_out = false;
+  s.until_clock_check = 0;
+  if (++s.generation == 0) {  // wrapped: forget every memo
+    std::fill(s.guard_state.begin(), s.guard_state.end(), Impl::GuardState{});
+    s.generation = 1;
+  }
   // Hits arrive in end-offset order, which is yara's order too (its Aho-Corasick automaton
   // reports atoms where they end). Strings without atoms are tried at each offset right after
   // the atoms ending there, as yara's zero-length atom is; the order matters for chained hex
@@ -252,16 +355,37 @@ ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t 
     auto cb = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
                  void* ctx) -> int {
       auto* self = static_cast<Impl*>(ctx);
-      const auto end = static_cast<size_t>(to);
+      const size_t end = self->chunk_base + static_cast<size_t>(to);
+      if (end <= self->covered_end) return 0;  // seen in the previous, overlapping chunk
+      if (self->out_of_time()) return 1;  // stops hs_scan
       self->run_atomless_until(end);
-      self->on_literal(self->set.literals[id], end);
+      const PatternSet::Impl& set = self->set;
+      for (uint32_t i = set.group_begin[id]; i < set.group_begin[id + 1]; ++i)
+        self->on_literal(set.literals[set.group_members[i]], end);
       return 0;
     };
-    hs_error_t rc = hs_scan(s.set.db, reinterpret_cast<const char*>(block.data()),
-                            static_cast<unsigned>(block.size()), 0, s.scratch, cb, &s);
-    if (rc != HS_SUCCESS) return ScanOutcome::kError;
+    // Chunks overlap by the longest pattern minus one byte, so every occurrence lies whole in
+    // some chunk; hits ending inside the overlap were reported by the previous chunk. Hits
+    // still arrive in end-offset order, and verification reads the whole block.
+    const uint64_t max_chunk = limits.chunk_bytes != 0 ? limits.chunk_bytes : uint64_t{UINT32_MAX};
+    const size_t overlap = s.set.max_pattern_bytes > 0 ? s.set.max_pattern_bytes - 1 : 0;
+    s.chunk_base = 0;
+    s.covered_end = 0;
+    while (true) {
+      const size_t len =
+          static_cast<size_t>(std::min<uint64_t>(block.size() - s.chunk_base, max_chunk));
+      hs_error_t rc = hs_scan(s.set.db, reinterpret_cast<const char*>(block.data() + s.chunk_base),
+                              static_cast<unsigned>(len), 0, s.scratch, cb, &s);
+      if (s.timed_out) return ScanOutcome::kTimeout;
+      if (rc != HS_SUCCESS) return ScanOutcome::kError;
+      const size_t chunk_end = s.chunk_base + len;
+      if (chunk_end >= block.size() || len <= overlap) break;
+      s.covered_end = chunk_end;
+      s.chunk_base = chunk_end - overlap;
+    }
   }
   s.run_atomless_until(block.size());
+  if (s.timed_out) return ScanOutcome::kTimeout;
   return s.too_many ? ScanOutcome::kTooManyMatches : ScanOutcome::kOk;
 }
 

@@ -1,5 +1,7 @@
 // Building a PatternSet: string specs -> literals for one Vectorscan database + regex verifiers.
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include "match/atoms.h"
 #include "match/pattern_set_impl.h"
@@ -74,6 +76,36 @@ std::string atom_pattern(const std::vector<regex::ByteSet>& positions, bool wide
     if (wide) pat += "\\x00";
   }
   return pat;
+}
+
+// Longest text window compiled into the database.
+constexpr size_t kTextWindow = 8;
+
+// Where the most distinctive kTextWindow bytes of a literal start: many distinct bytes, few of
+// the bytes that fill binaries (zeros, 0xff, padding, spaces).
+size_t text_window(std::string_view bytes) {
+  if (bytes.size() <= kTextWindow) return 0;
+  auto score = [&](size_t at) {
+    int s = 0;
+    uint8_t seen[kTextWindow];
+    size_t n = 0;
+    for (size_t i = at; i < at + kTextWindow; ++i) {
+      const auto c = static_cast<uint8_t>(bytes[i]);
+      if (c == 0x00 || c == 0xff || c == 0x20 || c == 0xcc || c == 0x90) s -= 2;
+      if (std::find(seen, seen + n, c) == seen + n) {
+        seen[n++] = c;
+        s += 3;
+      }
+    }
+    return s;
+  };
+  size_t best_at = 0;
+  int best = score(0);
+  for (size_t at = 1; at + kTextWindow <= bytes.size(); ++at) {
+    const int s = score(at);
+    if (s > best) best = s, best_at = at;
+  }
+  return best_at;
 }
 
 struct TextVariant {
@@ -187,7 +219,8 @@ int text_quality(const StringSpec& spec) {
 }
 
 std::vector<SpecDiagnostic> diagnose(const StringSpec& spec, size_t index,
-                                     const ParsedSpec* parsed) {
+                                     const ParsedSpec* parsed,
+                                     const std::vector<AtomSelection>* atoms = nullptr) {
   std::vector<SpecDiagnostic> out;
   int quality = kMaxAtomQuality;
   if (spec.kind == StringSpec::Kind::kText) {
@@ -203,8 +236,12 @@ std::vector<SpecDiagnostic> diagnose(const StringSpec& spec, size_t index,
           "value for N";
       out.push_back(d);
     }
-    for (const auto& piece : parsed->pieces)
-      quality = std::min(quality, select_atoms(piece.node).quality);
+    if (atoms != nullptr) {
+      for (const auto& a : *atoms) quality = std::min(quality, a.quality);
+    } else {
+      for (const auto& piece : parsed->pieces)
+        quality = std::min(quality, select_atoms(piece.node).quality);
+    }
   }
   if (quality < kAtomQualityWarningThreshold) {
     SpecDiagnostic d;
@@ -256,8 +293,81 @@ void collect_prefix(const Node& n, const Node* target, std::vector<Node>& out) {
 
 // Returns false when the expression is too large to compile (yara's repeat opcodes avoid the
 // unrolling we do; such strings are rejected rather than matched wrongly).
+// A piece that is a fixed sequence of single-byte positions (no jumps, alternatives, anchors or
+// repeats) has exactly one possible match wherever its atom is found; collects the positions.
+bool fixed_positions(const Node& node, std::vector<const Node*>& out) {
+  if (node.kind == NodeKind::kBytes) {
+    out.push_back(&node);
+    return true;
+  }
+  if (node.kind != NodeKind::kConcat) return false;
+  for (const auto& k : node.kids)
+    if (!fixed_positions(k, out)) return false;
+  return true;
+}
+
+// Longest match of a node; -1 when unbounded or beyond what a guard window should cover.
+int64_t max_match_length(const Node& n) {
+  constexpr int64_t kCap = 1 << 14;
+  switch (n.kind) {
+    case NodeKind::kBytes: return 1;
+    case NodeKind::kConcat:
+    case NodeKind::kAlt: {
+      int64_t total = 0;
+      for (const auto& k : n.kids) {
+        const int64_t m = max_match_length(k);
+        if (m < 0) return -1;
+        total = n.kind == NodeKind::kConcat ? total + m : std::max(total, m);
+        if (total > kCap) return -1;
+      }
+      return total;
+    }
+    case NodeKind::kRepeat: {
+      if (n.max < 0) return -1;
+      const int64_t m = max_match_length(n.kids[0]);
+      if (m < 0 || m * n.max > kCap) return -1;
+      return m * n.max;
+    }
+    default: return 0;
+  }
+}
+
+// Up to two of the longest runs of exact bytes at the top level of a piece (so present in every
+// match), skipping a run that is no longer than the single atom inside it.
+void choose_guards(const Node& node, const AtomSelection& atoms, Verifier& v) {
+  if (node.kind != NodeKind::kConcat || v.wide) return;
+  const int64_t max_len = max_match_length(node);
+  if (max_len <= 0) return;
+  std::vector<std::string> runs;
+  std::string run;
+  bool run_has_atom = false;
+  auto close = [&]() {
+    const bool redundant = run_has_atom && atoms.leaves.size() == 1 &&
+                           run.size() <= atoms.leaves[0].positions.size();
+    if (run.size() >= 2 && !redundant) runs.push_back(run);
+    run.clear();
+    run_has_atom = false;
+  };
+  for (const auto& k : node.kids) {
+    if (k.kind == NodeKind::kBytes && k.set.count() == 1) {
+      size_t b = 0;
+      while (!k.set.test(b)) ++b;
+      run.push_back(static_cast<char>(b));
+      for (const auto& leaf : atoms.leaves) run_has_atom = run_has_atom || leaf.start == &k;
+    } else {
+      close();
+    }
+  }
+  close();
+  std::stable_sort(runs.begin(), runs.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  if (runs.size() > 2) runs.resize(2);
+  v.guards = std::move(runs);
+  v.max_length = static_cast<uint32_t>(max_len);
+}
+
 bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const Node& node,
-                  bool ascii, bool wide) {
+                  bool ascii, bool wide, AtomSelection& atoms) {
   Verifier v;
   v.spec = spec;
   v.piece = piece;
@@ -265,7 +375,14 @@ bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
   v.wide = wide;
   if (!v.forward.compile(node, false)) return false;
   const auto vi = static_cast<uint32_t>(impl.verifiers.size());
-  AtomSelection atoms = select_atoms(node);
+  std::vector<const Node*> positions;
+  if (!wide && fixed_positions(node, positions) && !positions.empty() &&
+      positions.size() <= regex::kScanLimit) {
+    for (const Node* p : positions) v.fixed.push_back(p->set);
+  } else {
+    positions.clear();
+  }
+  if (v.fixed.empty() && !atoms.leaves.empty()) choose_guards(node, atoms, v);
   if (atoms.leaves.empty()) {
     v.first_bytes = atoms.first_bytes;
     impl.atomless.push_back(vi);
@@ -276,6 +393,14 @@ bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
     lit.spec = spec;
     lit.verifier = vi;
     lit.forward_pc = static_cast<uint32_t>(std::max<int64_t>(v.forward.pc_of(leaf.start), 0));
+    if (!v.fixed.empty()) {
+      auto at = std::find(positions.begin(), positions.end(), leaf.start);
+      if (at == positions.end()) {
+        v.fixed.clear();  // cannot place the atom: keep the VM
+      } else {
+        lit.atom_offset = static_cast<uint32_t>(at - positions.begin());
+      }
+    }
     Node prefix;
     prefix.kind = NodeKind::kConcat;
     collect_prefix(node, leaf.start, prefix.kids);
@@ -289,6 +414,8 @@ bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
       if (w == 0 ? !ascii : !wide) continue;
       lit.wide = w == 1;
       lit.length = static_cast<uint32_t>(leaf.positions.size() * (lit.wide ? 2 : 1));
+      lit.anchor_end = lit.length;
+      impl.max_pattern_bytes = std::max(impl.max_pattern_bytes, lit.length);
       impl.literals.push_back(lit);
       impl.literal_patterns.push_back(atom_pattern(leaf.positions, lit.wide));
       impl.literal_caseless.push_back(false);
@@ -408,8 +535,18 @@ std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> 
         lit.length = static_cast<uint32_t>(v.bytes.size());
         lit.wide = v.wide;
         lit.xor_key = v.xor_key;
+        // Long literals put only their most distinctive window in the database (Vectorscan's
+        // compile time grows with literal length and count); the rest is compared on a hit.
+        const size_t at = text_window(v.bytes);
+        const size_t w = std::min(v.bytes.size(), kTextWindow);
+        lit.anchor_end = static_cast<uint32_t>(at + w);
+        if (w < v.bytes.size()) {
+          lit.text_check = static_cast<uint32_t>(impl->texts.size());
+          impl->texts.push_back(TextCheck{v.bytes, v.caseless});
+        }
         impl->literals.push_back(lit);
-        impl->literal_patterns.push_back(literal_pattern(v.bytes));
+        impl->max_pattern_bytes = std::max(impl->max_pattern_bytes, static_cast<uint32_t>(w));
+        impl->literal_patterns.push_back(literal_pattern(std::string_view(v.bytes).substr(at, w)));
         impl->literal_caseless.push_back(v.caseless);
       }
       impl->piece_slots += 1;
@@ -427,7 +564,10 @@ std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> 
       impl->specs.push_back(std::move(info));
       continue;
     }
-    auto d = diagnose(spec, si, &*parsed);
+    std::vector<AtomSelection> atoms;
+    atoms.reserve(parsed->pieces.size());
+    for (const auto& piece : parsed->pieces) atoms.push_back(select_atoms(piece.node));
+    auto d = diagnose(spec, si, &*parsed, &atoms);
     diags.insert(diags.end(), d.begin(), d.end());
     info.greedy = parsed->greedy;
     info.piece_count = static_cast<uint32_t>(parsed->pieces.size());
@@ -442,7 +582,7 @@ std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> 
     const bool wide = regex_string && spec.wide;
     for (size_t p = 0; p < parsed->pieces.size(); ++p) {
       if (!add_verifier(*impl, index, static_cast<uint32_t>(p), parsed->pieces[p].node, ascii,
-                        wide)) {
+                        wide, atoms[p])) {
         SpecDiagnostic d;
         d.spec_index = si;
         d.message = "regular expression is too complex";
@@ -459,12 +599,43 @@ std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> 
   if (!impl->literals.empty()) {
     // Vectorscan's pure-literal API mishandles literals that start with a NUL byte (and was no
     // faster to compile here), so every literal goes through the regex API, fully escaped.
+    // Identical patterns of different strings (shared strings, windows, atoms) are compiled
+    // once: pattern id i stands for a group of literals, in literal order. Within one string,
+    // identical atoms (alternatives) keep their own ids: the order Vectorscan reports them in
+    // decides which alternative is reported, as yara's atom order does.
     std::vector<const char*> exprs;
     std::vector<unsigned> flags, ids;
+    std::unordered_map<std::string_view, uint32_t> group_of[2];
+    std::vector<uint32_t> group(impl->literals.size());
+    std::vector<uint32_t> group_size;
+    std::vector<uint32_t> last_member;  // per group
     for (size_t i = 0; i < impl->literals.size(); ++i) {
-      exprs.push_back(impl->literal_patterns[i].c_str());
-      flags.push_back(impl->literal_caseless[i] ? HS_FLAG_CASELESS : 0);
-      ids.push_back(static_cast<unsigned>(i));
+      const bool caseless = impl->literal_caseless[i];
+      auto [it, fresh] = group_of[caseless].try_emplace(impl->literal_patterns[i],
+                                                        static_cast<uint32_t>(exprs.size()));
+      if (!fresh && impl->literals[last_member[it->second]].spec == impl->literals[i].spec) {
+        it->second = static_cast<uint32_t>(exprs.size());
+        fresh = true;
+      }
+      if (fresh) {
+        last_member.push_back(0);
+        exprs.push_back(impl->literal_patterns[i].c_str());
+        flags.push_back(caseless ? HS_FLAG_CASELESS : 0);
+        ids.push_back(static_cast<unsigned>(ids.size()));
+        group_size.push_back(0);
+      }
+      group[i] = it->second;
+      last_member[it->second] = static_cast<uint32_t>(i);
+      ++group_size[it->second];
+    }
+    impl->group_begin.assign(exprs.size() + 1, 0);
+    for (size_t g = 0; g < group_size.size(); ++g)
+      impl->group_begin[g + 1] = impl->group_begin[g] + group_size[g];
+    impl->group_members.resize(impl->literals.size());
+    {
+      std::vector<uint32_t> fill(impl->group_begin.begin(), impl->group_begin.end() - 1);
+      for (size_t i = 0; i < impl->literals.size(); ++i)
+        impl->group_members[fill[group[i]]++] = static_cast<uint32_t>(i);
     }
     hs_compile_error_t* err = nullptr;
     if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),

@@ -7,6 +7,7 @@
 // owns its PatternScanner (Vectorscan scratch + match lists).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -76,9 +77,16 @@ struct Match {
 struct ScanLimits {
   uint32_t max_matches_per_string = 1000000;
   bool fast_mode = false;
+  // The scan of a block stops with kTimeout soon after this instant (checked every few
+  // candidates, so a pathological string can't run unbounded).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Vectorscan scans at most 4 GiB - 1 bytes per call; bigger blocks are scanned in
+  // overlapping chunks of at most this many bytes (0: that limit). Tests set small values.
+  uint64_t chunk_bytes = 0;
 };
 
-enum class ScanOutcome : uint8_t { kOk, kTooManyMatches, kError };
+// kTimeout was added after the first contract (ScanLimits::deadline).
+enum class ScanOutcome : uint8_t { kOk, kTooManyMatches, kError, kTimeout };
 
 // Per-thread scanning state. Reusable: reset() clears matches between files.
 class PatternScanner {
@@ -102,6 +110,9 @@ class PatternScanner {
   // further in this scan, and the scan goes on (yara warns "too many matches for $a, results
   // for this rule may be incorrect").
   std::span<const size_t> overflowed_strings() const;
+  // Every string with at least one match since reset(), each once, in no particular order
+  // (added for the rule prefilter: per-scan work proportional to what matched).
+  std::span<const uint32_t> touched_strings() const;
 
  private:
   struct Impl;

@@ -3,10 +3,17 @@
 //
 // Every string becomes one or more "pieces" (hex strings with long jumps are chained, everything
 // else has one piece), and every piece one or more "variants" (ascii/wide, xor keys, base64
-// shifts). Text variants are plain literals in the Vectorscan database; regex/hex variants put an
-// atom (a literal run of the expression) in the database and are verified from the atom with the
-// regex VM, forwards from the atom and exhaustively backwards, as yara does. Variants without a
-// usable atom are tried at every offset whose first byte can start a match.
+// shifts). Text variants are literals in the Vectorscan database (long ones only by their most
+// distinctive 8-byte window, the rest compared on a hit); regex/hex variants put an atom (a
+// literal run of the expression) in the database and are verified from the atom with the regex
+// VM, forwards from the atom and exhaustively backwards, as yara does. Variants without a usable
+// atom are tried at every offset whose first byte can start a match.
+//
+// Speed-ups that never change a result: identical patterns of different strings share one
+// Vectorscan id (a group); a piece that is a fixed sequence of byte sets (hex without jumps or
+// alternatives) is checked position by position instead of by the VM; and a VM verification is
+// skipped when a literal run every match must contain ("guard") is absent from the bytes a match
+// around the atom could cover.
 #pragma once
 
 #include <hs/hs.h>
@@ -34,6 +41,20 @@ struct Verifier {
   std::vector<regex::Program> backwards;
   // Only for verifiers without an atom: bytes that can start a match.
   regex::ByteSet first_bytes;
+  // Non-empty when the piece is a fixed sequence of byte sets (a hex string without jumps or
+  // alternatives): its only possible match is checked position by position, without the VM.
+  std::vector<regex::ByteSet> fixed;
+  // Literal runs every match of the piece contains, and the piece's longest match: an atom hit
+  // with a guard missing from [atom - max_length, atom + max_length] can't yield a match, so the
+  // VM is not run for it (ascii-only pieces).
+  std::vector<std::string> guards;
+  uint32_t max_length = 0;
+};
+
+// A text literal whose Vectorscan pattern is only a window of it: the rest is compared here.
+struct TextCheck {
+  std::string bytes;
+  bool caseless = false;
 };
 
 // One Vectorscan literal.
@@ -45,6 +66,11 @@ struct Literal {
   uint32_t forward_pc = 0;     // kAtom: where forward verification starts
   int32_t backward_prog = -1;  // kAtom: index into Verifier::backwards; -1: nothing before
   uint32_t length = 0;         // bytes of the literal
+  // Bytes from the literal's start to where its Vectorscan pattern ends (the pattern may be a
+  // window of a longer text literal).
+  uint32_t anchor_end = 0;
+  uint32_t text_check = UINT32_MAX;  // kText: index into texts when only a window is in the db
+  uint32_t atom_offset = 0;          // kAtom with a fixed verifier: bytes from piece to atom
   bool wide = false;           // kText: fullword checks use the wide rules
   uint8_t xor_key = 0;
 };
@@ -66,9 +92,15 @@ struct PatternSet::Impl {
   std::vector<std::string> literal_patterns;  // build time only (Vectorscan expressions)
   std::vector<bool> literal_caseless;         // build time only
   std::vector<Verifier> verifiers;
+  std::vector<TextCheck> texts;
+  // Vectorscan pattern id -> literals: identical patterns are compiled once; pattern i stands
+  // for literals group_members[group_begin[i], group_begin[i + 1]).
+  std::vector<uint32_t> group_begin;
+  std::vector<uint32_t> group_members;
   std::vector<uint32_t> atomless;  // verifiers tried at every offset
   uint32_t piece_slots = 0;
-  hs_database_t* db = nullptr;  // one block-mode database; pattern id = index in `literals`
+  uint32_t max_pattern_bytes = 0;  // longest Vectorscan pattern: overlap between scan chunks
+  hs_database_t* db = nullptr;  // one block-mode database; pattern id = group index
 
   ~Impl() {
     if (db != nullptr) hs_free_database(db);

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,10 +29,23 @@ enum class Type : uint8_t { kInteger, kFloat, kString, kStructure, kArray, kDict
 
 class ValueTree;
 
+// Loader-private parsed state that a module's functions need but its schema does not expose
+// (yara's module->data), e.g. pe's delay-import lists. Immutable once the tree is finished.
+class ModuleData {
+ public:
+  virtual ~ModuleData() = default;
+};
+
 // A regexp argument (pe.exports(/re/) etc.): the evaluator supplies its own matcher.
 struct RegexArg {
   const void* impl = nullptr;
   bool (*matches)(const void* impl, std::string_view subject) = nullptr;
+  // Optional (added for pe.imports, which tests yara's yr_re_match() value with `> 0`): -1 when
+  // the regexp matches nowhere in `subject`, otherwise the end offset of the last match yara's
+  // scan reports (it tries every start offset 0..size-1), so 0 only when the sole matches are
+  // empty ones at offset 0. When null, `matches` is used and a match counts as > 0 unless the
+  // subject is empty.
+  int64_t (*match_end)(const void* impl, std::string_view subject) = nullptr;
 };
 
 // One call argument; the variant alternative follows the overload's signature letter:
@@ -174,10 +188,13 @@ class ValueTree {
   std::optional<int64_t> integer(uint32_t node) const;
   std::optional<double> floating(uint32_t node) const;
   std::optional<std::string_view> string(uint32_t node) const;
+  // The loader's private state (null when the loader attached none).
+  const ModuleData* module_data() const { return module_data_.get(); }
 
  private:
   friend class ValueTreeBuilder;
   const Schema* schema_ = nullptr;
+  std::shared_ptr<const ModuleData> module_data_;
   std::vector<ValueNode> nodes_;
   std::vector<uint32_t> children_;
   // Parallel to children_: for dictionary slots, the key's (offset, length) in strings_.
@@ -200,6 +217,7 @@ class ValueTreeBuilder {
   void set_integer(uint32_t node, int64_t value);
   void set_float(uint32_t node, double value);  // NaN leaves the node undefined, as in yara
   void set_string(uint32_t node, std::string_view value);
+  void set_module_data(std::shared_ptr<const ModuleData> data) { tree_.module_data_ = std::move(data); }
   void set_integer(uint32_t structure, std::string_view name, int64_t value) {
     set_integer(member(structure, name), value);
   }

@@ -15,5 +15,14 @@ const Schema& console_schema();
 const Schema& pe_schema();
 void pe_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
 void no_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
+// magic, dex, macho, dotnet (modmore)
+const Schema& magic_schema();
+void magic_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
+const Schema& dex_schema();
+void dex_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
+const Schema& macho_schema();
+void macho_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
+const Schema& dotnet_schema();
+void dotnet_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
 
 }  // namespace yarrow::modules

@@ -1,34 +1,30 @@
-// The pe module, part 1: yara 4.2.3's full field schema (so dumps have the same shape) with
-// headers, data directories, sections, overlay, rich signature, resources, version info,
-// imports and pdb_path parsed. Exports, delayed imports, Authenticode and most functions are
-// not done yet: those fields stay undefined or 0 (see docs/modules.md for the exact list).
+// The pe module's core: yara 4.2.3's full schema (so dumps have the same shape), header
+// acceptance, rva_to_offset, and the parsers for headers, data directories, sections, overlay,
+// rich signature, resources, version info, imports and pdb_path. Exports and delayed imports
+// live in pe_exports.cpp, Authenticode in pe_signatures.cpp, functions in pe_functions.cpp.
+#include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "modules/byte_view.h"
-#include "modules/pe_constants.h"
 #include "modules/modules_internal.h"
+#include "modules/pe_constants.h"
+#include "modules/pe_internal.h"
 
 namespace yarrow::modules {
-namespace {
+namespace pe_detail {
 
-using pe_detail::Constant;
-using pe_detail::kConstants;
-
-constexpr uint32_t kMaxSections = 96;
-constexpr uint16_t kPe64Magic = 0x20b;
-
-// yara's pe_rva_to_offset: the file offset of `rva`, or -1.
-int64_t pe_rva_to_offset(const ByteView& v, uint64_t nt, uint64_t rva) {
-  uint64_t opt = nt + 24;
+int64_t PeImage::rva_to_offset(uint64_t rva) const {
+  uint64_t opt_at = opt();
   uint32_t lowest = 0xffffffff, sec_rva = 0, sec_off = 0, sec_raw = 0;
-  uint64_t s = opt + v.u16(nt + 20);
+  uint64_t s = opt_at + v.u16(nt + 20);
   uint32_t count = std::min<uint32_t>(v.u16(nt + 6), kMaxSections);
   for (uint32_t i = 0; i < count; ++i, s += 40) {
     if (!v.contains(s, 40)) return -1;
     uint32_t va = v.u32(s + 12), vsize = v.u32(s + 8);
     if (lowest > va) lowest = va;
     if (rva >= va && rva - va < vsize && sec_rva <= va) {
-      uint32_t alignment = std::min<uint32_t>(v.u32(opt + 36), 0x200);
+      uint32_t alignment = std::min<uint32_t>(v.u32(opt_at + 36), 0x200);
       sec_rva = va;
       sec_off = v.u32(s + 20);
       sec_raw = v.u32(s + 16);
@@ -46,60 +42,47 @@ int64_t pe_rva_to_offset(const ByteView& v, uint64_t nt, uint64_t rva) {
   return static_cast<int64_t>(result);
 }
 
+std::optional<uint64_t> PeImage::directory_entry(int entry) const {
+  uint64_t at = opt() + (pe64 ? 112 : 96) + 8 * static_cast<uint64_t>(entry);
+  // 4.2.3 rejects only entries above NumberOfRvaAndSizes: entry N itself is still read.
+  if (static_cast<uint64_t>(entry) > v.u32(opt() + (pe64 ? 108 : 92))) return std::nullopt;
+  if (!v.contains(at, 8)) return std::nullopt;
+  return at;
+}
+
+std::string_view PeImage::c_string(uint64_t at, size_t limit) const {
+  if (at >= v.size()) return {};
+  const char* p = reinterpret_cast<const char*>(v.data() + at);
+  return std::string_view(p, strnlen(p, std::min(limit, available(at))));
+}
+
+bool valid_dll_name(const ByteView& v, uint64_t at) {
+  for (uint64_t i = at; i < v.size(); ++i) {
+    unsigned char c = v.data()[i];
+    if (c == 0) return i > at;
+    if (c < ' ' || c == '"' || c == '*' || c == '<' || c == '>' || c == '?' || c == '|')
+      return false;
+  }
+  return false;  // no terminator inside the data
+}
+
+std::optional<uint64_t> nt_header(const ByteView& v) {
+  if (v.size() < 64 || v.u16(0) != 0x5a4d) return std::nullopt;
+  int32_t lfanew = static_cast<int32_t>(v.u32(60));
+  if (lfanew < 0) return std::nullopt;
+  uint64_t nt = static_cast<uint64_t>(lfanew);
+  uint64_t size = nt + 4 + 20;
+  if (v.size() < size || v.u32(nt) != 0x00004550) return std::nullopt;
+  if (v.size() < size + 224) return std::nullopt;
+  size += v.u16(nt + 24) == kPe64Magic ? 240 : 224;
+  if (v.size() < size) return std::nullopt;
+  return nt;  // 4.2.3 accepts any machine value
+}
+
+namespace {
+
 void declare_version(SchemaBuilder& b, const char* name) {
   b.begin_struct(name).integer("major").integer("minor").end();
-}
-
-Result is_dll(const CallContext& c, std::span<const Arg>) {
-  const ValueTree& t = *c.tree;
-  auto ch = t.integer(t.member(ValueTree::kRoot, "characteristics"));
-  if (!ch) return {};
-  return *ch & 0x2000;  // yara returns the flag itself, not 1
-}
-
-Result is_bits(const CallContext& c, bool want64) {
-  const ValueTree& t = *c.tree;
-  auto magic = t.integer(t.member(ValueTree::kRoot, "opthdr_magic"));
-  if (!magic) return {};
-  return int64_t{((*magic == kPe64Magic) == want64) ? 1 : 0};
-}
-Result is_32bit(const CallContext& c, std::span<const Arg>) { return is_bits(c, false); }
-Result is_64bit(const CallContext& c, std::span<const Arg>) { return is_bits(c, true); }
-
-std::optional<uint64_t> nt_header(std::span<const uint8_t> data);
-
-Result rva_to_offset_fn(const CallContext& c, std::span<const Arg> a) {
-  ByteView v(c.data, false);
-  auto nt = nt_header(c.data);
-  if (!nt) return {};
-  int64_t off = pe_rva_to_offset(v, *nt, static_cast<uint64_t>(std::get<int64_t>(a[0])));
-  if (off == -1) return {};
-  return off;
-}
-
-// section_index(name | file offset): first section matching, from the parsed fields.
-Result section_index(const CallContext& c, std::span<const Arg> a) {
-  const ValueTree& t = *c.tree;
-  auto n = t.integer(t.member(ValueTree::kRoot, "number_of_sections"));
-  if (!n) return {};
-  uint32_t sections = t.member(ValueTree::kRoot, "sections");
-  int64_t limit = std::min<int64_t>(*n, kMaxSections);
-  for (int64_t i = 0; i < limit; ++i) {
-    uint32_t s = t.child(sections, static_cast<size_t>(i));
-    if (s == kNoIndex) continue;
-    if (auto* name = std::get_if<std::string_view>(&a[0])) {
-      // yara compares C strings: both sides stop at their first NUL.
-      auto sect = t.string(t.member(s, "name"));
-      if (sect && name->substr(0, name->find('\0')) == sect->substr(0, sect->find('\0')))
-        return i;
-    } else {
-      int64_t addr = std::get<int64_t>(a[0]);
-      auto off = t.integer(t.member(s, "raw_data_offset"));
-      auto size = t.integer(t.member(s, "raw_data_size"));
-      if (off && size && addr >= *off && addr < *off + *size) return i;
-    }
-  }
-  return {};
 }
 
 Schema make_schema() {
@@ -122,7 +105,9 @@ Schema make_schema() {
   declare_version(b, "image_version");
   declare_version(b, "subsystem_version");
   b.integer("win32_version_value").integer("size_of_image").integer("size_of_headers");
-  b.integer("checksum").integer("subsystem").integer("dll_characteristics");
+  b.integer("checksum");
+  b.function("calculate_checksum", "", 'i', calculate_checksum);
+  b.integer("subsystem").integer("dll_characteristics");
   b.integer("size_of_stack_reserve").integer("size_of_stack_commit");
   b.integer("size_of_heap_reserve").integer("size_of_heap_commit").integer("loader_flags");
   b.begin_struct_array("data_directories").integer("virtual_address").integer("size").end();
@@ -146,14 +131,24 @@ Schema make_schema() {
       .integer("key")
       .string("raw_data")
       .string("clear_data")
+      .function("version", "i", 'i', rich_version)
+      .function("version", "ii", 'i', rich_version_toolid)
+      .function("toolid", "i", 'i', rich_toolid)
+      .function("toolid", "ii", 'i', rich_toolid_version)
       .end();
+  b.function("imphash", "", 's', imphash);
   b.integer("IMPORT_DELAYED").integer("IMPORT_STANDARD").integer("IMPORT_ANY");
+  b.function("section_index", "s", 'i', section_index);
+  b.function("section_index", "i", 'i', section_index);
+  for (const char* sig : {"s", "r", "i"}) b.function("exports", sig, 'i', exports);
+  for (const char* sig : {"s", "i", "r"}) b.function("exports_index", sig, 'i', exports_index);
+  for (const char* sig : {"ss", "si", "s", "rr", "iss", "isi", "is", "irr"})
+    b.function("imports", sig, 'i', imports);
+  b.function("locale", "i", 'i', locale);
+  b.function("language", "i", 'i', language);
   b.function("is_dll", "", 'i', is_dll);
   b.function("is_32bit", "", 'i', is_32bit);
   b.function("is_64bit", "", 'i', is_64bit);
-  b.function("section_index", "s", 'i', section_index);
-  b.function("section_index", "i", 'i', section_index);
-  b.function("rva_to_offset", "i", 'i', rva_to_offset_fn);
   b.integer("number_of_imports").integer("number_of_imported_functions");
   b.integer("number_of_delayed_imports").integer("number_of_delayed_imported_functions");
   b.integer("number_of_exports").string("dll_name").integer("export_timestamp");
@@ -204,33 +199,20 @@ Schema make_schema() {
       .string("serial")
       .integer("not_before")
       .integer("not_after")
+      .function("valid_on", "i", 'i', valid_on)
       .end();
   b.integer("number_of_signatures");
+  b.function("rva_to_offset", "i", 'i', rva_to_offset);
   return b.build();
 }
 
 class PeParser {
  public:
-  PeParser(ValueTreeBuilder& b, const ByteView& v) : b_(b), v_(v) {}
+  PeParser(ValueTreeBuilder& b, const PeImage& pe, PeData& data)
+      : b_(b), v_(pe.v), pe_(pe), data_(data), nt_(pe.nt), opt_(pe.opt()), pe64_(pe.pe64) {}
 
-  // Offset of the NT headers when yara would accept the file as PE.
-  static std::optional<uint64_t> header(const ByteView& v) {
-    if (v.size() < 64 || v.u16(0) != 0x5a4d) return std::nullopt;
-    int32_t lfanew = static_cast<int32_t>(v.u32(60));
-    if (lfanew < 0) return std::nullopt;
-    uint64_t nt = static_cast<uint64_t>(lfanew);
-    uint64_t size = nt + 4 + 20;
-    if (v.size() < size || v.u32(nt) != 0x00004550) return std::nullopt;
-    if (v.size() < size + 224) return std::nullopt;
-    size += v.u16(nt + 24) == kPe64Magic ? 240 : 224;
-    if (v.size() < size) return std::nullopt;
-    return nt;  // 4.2.3 accepts any machine value
-  }
-
-  void parse(uint64_t nt) {
-    nt_ = nt;
-    opt_ = nt + 24;
-    pe64_ = v_.u16(opt_) == kPe64Magic;
+  void parse() {
+    const uint64_t nt = nt_;
     const uint32_t root = ValueTreeBuilder::kRoot;
     b_.set_integer(root, "is_pe", 1);
     b_.set_integer(root, "machine", v_.u16(nt + 4));
@@ -276,12 +258,11 @@ class PeParser {
     b_.set_integer(root, "number_of_resources", resources_);
     parse_sections();
     parse_rich_signature();
-    parse_imports();
-    b_.set_integer(root, "number_of_delayed_imports", 0);
-    b_.set_integer(root, "number_of_delayed_imported_functions", 0);
-    b_.set_integer(root, "number_of_exports", 0);
     parse_debug_directory();
-    if (directory_entry(4)) b_.set_integer(root, "number_of_signatures", 0);
+    parse_certificates(b_, pe_);
+    parse_imports();
+    parse_delayed_imports(b_, pe_, data_);
+    parse_exports(b_, pe_);
   }
 
  private:
@@ -294,16 +275,8 @@ class PeParser {
   uint64_t first_section() const { return opt_ + v_.u16(nt_ + 20); }
   uint32_t section_count() const { return std::min<uint32_t>(v_.u16(nt_ + 6), kMaxSections); }
 
-  // Offset of data directory `entry` when 4.2.3 would use it: below NumberOfRvaAndSizes and
-  // inside the data.
-  std::optional<uint64_t> directory_entry(int entry) const {
-    uint64_t at = opt_ + (pe64_ ? 112 : 96) + 8 * static_cast<uint64_t>(entry);
-    if (static_cast<uint64_t>(entry) >= v_.u32(opt_ + (pe64_ ? 108 : 92))) return std::nullopt;
-    if (!v_.contains(at, 8)) return std::nullopt;
-    return at;
-  }
-
-  int64_t rva_to_offset(uint64_t rva) const { return pe_rva_to_offset(v_, nt_, rva); }
+  std::optional<uint64_t> directory_entry(int entry) const { return pe_.directory_entry(entry); }
+  int64_t rva_to_offset(uint64_t rva) const { return pe_.rva_to_offset(rva); }
 
   size_t available(uint64_t at) const { return at < v_.size() ? v_.size() - at : 0; }
 
@@ -456,27 +429,22 @@ class PeParser {
     int64_t off = rva_to_offset(v_.u32(*dir));
     if (off < 0) return;
     uint32_t details = b_.member(root, "import_details");
-    int64_t dlls = 0, listed = 0, functions = 0, thunks_seen = 0;
-    int parsed = 0;
-    constexpr int kMaxImports = 16384;
+    int64_t dlls = 0, functions = 0, thunks_seen = 0;
     for (uint64_t d = static_cast<uint64_t>(off);
-         v_.contains(d, 20) && v_.u32(d + 12) != 0 && parsed < kMaxImports; d += 20) {
-      ++parsed;
-      // 4.2.3 counts every descriptor with a non-zero Name, but lists only DLLs whose name
-      // resolves and that yield functions.
-      ++dlls;
+         v_.contains(d, 20) && v_.u32(d + 12) != 0 && dlls < kMaxImports; d += 20) {
+      // 4.2.3 counts descriptors whose Name does not resolve or names a valid DLL, but lists
+      // only DLLs that yield functions.
       int64_t name_off = rva_to_offset(v_.u32(d + 12));
+      if (name_off >= 0 && !valid_dll_name(v_, name_off)) continue;
+      ++dlls;
       if (name_off < 0) continue;
-      const uint8_t* name_ptr = v_.data() + name_off;
-      std::string_view dll(reinterpret_cast<const char*>(name_ptr),
-                           strnlen(reinterpret_cast<const char*>(name_ptr), available(name_off)));
+      ImportedDll dll{std::string(pe_.c_string(name_off)), {}};
       int64_t thunks = rva_to_offset(v_.u32(d));
       if (thunks <= 0) thunks = rva_to_offset(v_.u32(d + 16));
       if (thunks < 0) continue;
       unsigned width = pe64_ ? 8 : 4;
       uint64_t ordinal_flag = pe64_ ? 0x8000000000000000ull : 0x80000000ull;
-      int64_t count = 0, attempted = 0;
-      uint32_t element = kNoIndex;
+      int64_t attempted = 0;
       for (uint64_t t = static_cast<uint64_t>(thunks);
            v_.contains(t, width) && v_.read(t, width) != 0 &&
            (pe64_ ? attempted : functions) < kMaxImports;
@@ -484,35 +452,36 @@ class PeParser {
         ++attempted;
         ++thunks_seen;
         uint64_t thunk = v_.read(t, width);
-        std::string name;
-        bool has_name = false, has_ordinal = false;
-        uint16_t ordinal = 0;
+        ImportedFunction fn;
         if (!(thunk & ordinal_flag)) {
           int64_t by_name = rva_to_offset(thunk);
-          if (by_name >= 0 && v_.contains(by_name, 4)) {
-            const char* p = reinterpret_cast<const char*>(v_.data() + by_name + 2);
-            name.assign(p, strnlen(p, std::min<size_t>(available(by_name + 2), 512)));
-            has_name = true;
-          }
+          if (by_name < 0 || !v_.contains(by_name, 4)) continue;
+          fn.name = pe_.c_string(by_name + 2, 512);
         } else {
-          ordinal = static_cast<uint16_t>(thunk & 0xffff);
-          name = "ord" + std::to_string(ordinal);
-          has_name = has_ordinal = true;
+          fn.ordinal = static_cast<uint16_t>(thunk & 0xffff);
+          fn.name = ordinal_name(dll.name, fn.ordinal);
+          fn.has_ordinal = true;
         }
-        if (!has_name && !has_ordinal) continue;
-        if (element == kNoIndex) element = b_.element(details, listed);
-        // 4.2.3 numbers functions across all DLLs, not per DLL (its dump shows the holes).
-        uint32_t f = b_.element(b_.member(element, "functions"), functions);
-        b_.set_string(f, "name", name);
-        if (has_ordinal) b_.set_integer(f, "ordinal", ordinal);
+        dll.functions.push_back(std::move(fn));
         ++functions;
-        ++count;
       }
-      if (count == 0) continue;
-      b_.set_string(element, "library_name", dll);
-      // ...and number_of_functions is that running total, not the DLL's own count.
-      b_.set_integer(element, "number_of_functions", functions);
-      ++listed;
+      if (dll.functions.empty()) continue;
+      data_.imports.push_back(std::move(dll));
+    }
+    // 4.2.3 numbers functions across all DLLs, not per DLL (its dump shows the holes), and
+    // number_of_functions is that running total, not the DLL's own count.
+    int64_t index = 0;
+    for (size_t i = 0; i < data_.imports.size(); ++i) {
+      const ImportedDll& dll = data_.imports[i];
+      uint32_t element = b_.element(details, i);
+      uint32_t list = b_.member(element, "functions");
+      for (const ImportedFunction& fn : dll.functions) {
+        uint32_t f = b_.element(list, static_cast<size_t>(index++));
+        b_.set_string(f, "name", fn.name);
+        if (fn.has_ordinal) b_.set_integer(f, "ordinal", fn.ordinal);
+      }
+      b_.set_string(element, "library_name", dll.name);
+      b_.set_integer(element, "number_of_functions", index);
     }
     b_.set_integer(root, "number_of_imports", dlls);
     // The total counts every non-zero thunk, listed or not (4.2.3).
@@ -577,7 +546,7 @@ class PeParser {
       std::string_view name(raw, name_len);
       uint32_t e = b_.element(array, i);
       b_.set_string(e, "name", name);
-      b_.set_string(e, "full_name", full_name(name, strings));
+      if (auto full = full_name(name, strings)) b_.set_string(e, "full_name", *full);
       b_.set_integer(e, "characteristics", v_.u32(s + 36));
       b_.set_integer(e, "raw_data_size", v_.u32(s + 16));
       b_.set_integer(e, "raw_data_offset", v_.u32(s + 20));
@@ -601,20 +570,23 @@ class PeParser {
     b_.set_integer(overlay, "size", has_overlay ? static_cast<int64_t>(v_.size() - last) : 0);
   }
 
-  std::string_view full_name(std::string_view name, uint64_t strings) const {
-    if (name.size() < 2 || name[0] != '/') return name;
-    uint64_t off = 0;
-    for (char c : name.substr(1)) {
-      if (c < '0' || c > '9') return name;
-      off = off * 10 + static_cast<uint64_t>(c - '0');
+  // yara's long-name lookup: "/<digits>" indexes the COFF string table (digits stop at the
+  // first non-digit, none means index 0); the string must end inside the file and be printable,
+  // otherwise full_name is undefined. Without a symbol table the short name is used.
+  std::optional<std::string_view> full_name(std::string_view name, uint64_t strings) const {
+    if (v_.u32(nt_ + 12) == 0 || name.empty() || name[0] != '/') return name;
+    uint64_t index = 0;
+    for (size_t i = 1; i < 8 && i < name.size() && name[i] >= '0' && name[i] <= '9'; ++i)
+      index = index * 10 + static_cast<uint64_t>(name[i] - '0');
+    uint64_t at = strings + index;
+    for (uint64_t len = 0; at < v_.size() && len < v_.size() - at; ++len) {
+      unsigned char c = v_.data()[at + len];
+      if (c == 0) return std::string_view(reinterpret_cast<const char*>(v_.data() + at), len);
+      if (c < 0x20 || c > 0x7e) return std::nullopt;
     }
-    uint64_t at = strings + off;
-    if (at >= v_.size()) return name;
-    const char* p = reinterpret_cast<const char*>(v_.data() + at);
-    size_t len = strnlen(p, v_.size() - at);
-    if (at + len == v_.size()) return name;
-    return std::string_view(p, len);
+    return std::nullopt;
   }
+
 
   void parse_rich_signature() {
     uint32_t nt = v_.u32(60);
@@ -657,35 +629,40 @@ class PeParser {
 
   ValueTreeBuilder& b_;
   const ByteView& v_;
-  uint64_t nt_ = 0, opt_ = 0;
-  bool pe64_ = false;
+  const PeImage& pe_;
+  PeData& data_;
+  const uint64_t nt_, opt_;
+  const bool pe64_;
   int64_t resources_ = 0;
   int64_t version_infos_ = 0;
 };
 
-std::optional<uint64_t> nt_header(std::span<const uint8_t> data) {
-  return PeParser::header(ByteView(data, false));
-}
-
 }  // namespace
 
+}  // namespace pe_detail
+
 const Schema& pe_schema() {
-  static const Schema schema = make_schema();
+  static const Schema schema = pe_detail::make_schema();
   return schema;
 }
 
 void pe_load(ValueTreeBuilder& b, std::span<const uint8_t> data) {
+  using namespace pe_detail;
   for (const Constant& c : kConstants) b.set_integer(ValueTreeBuilder::kRoot, c.name, c.value);
   b.set_integer(ValueTreeBuilder::kRoot, "IMPORT_DELAYED", 2);
   b.set_integer(ValueTreeBuilder::kRoot, "IMPORT_STANDARD", 1);
   b.set_integer(ValueTreeBuilder::kRoot, "IMPORT_ANY", -1);
   ByteView view(data, false);
-  auto nt = PeParser::header(view);
+  auto nt = nt_header(view);
   if (!nt) {
     b.set_integer(ValueTreeBuilder::kRoot, "is_pe", 0);
     return;
   }
-  PeParser(b, view).parse(*nt);
+  PeImage pe{view, *nt, view.u16(*nt + 24) == kPe64Magic};
+  auto state = std::make_shared<PeData>();
+  state->nt = *nt;
+  PeParser(b, pe, *state).parse();
+  b.set_module_data(std::move(state));
 }
 
 }  // namespace yarrow::modules

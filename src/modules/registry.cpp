@@ -11,7 +11,11 @@ std::span<const Module> all_modules() {
       {"hash", &hash_schema, &no_load},
       {"time", &time_schema, &no_load},
       {"console", &console_schema, &no_load},
-      {"pe", &pe_schema, &pe_load},  // partial: see docs/modules.md
+      {"pe", &pe_schema, &pe_load},
+      {"magic", &magic_schema, &magic_load},
+      {"dex", &dex_schema, &dex_load},
+      {"macho", &macho_schema, &macho_load},
+      {"dotnet", &dotnet_schema, &dotnet_load},
   };
   return kModules;
 }

@@ -105,6 +105,17 @@ ProcessMemoryReader::~ProcessMemoryReader() {
   if (mem_fd_ >= 0) ::close(mem_fd_);
 }
 
+// Counts everything from the cursor on as left out by the cap and ends the region walk.
+void ProcessMemoryReader::stop_at_cap() {
+  for (; region_ < regions_.size(); ++region_) {
+    const Region& r = regions_[region_];
+    const uint64_t from = std::max(cursor_, r.begin);
+    if (from >= r.end) continue;
+    ++capped_regions_;
+    capped_bytes_ += r.end - from;
+  }
+}
+
 bool ProcessMemoryReader::next(uint64_t& base, std::span<const uint8_t>& bytes) {
   while (region_ < regions_.size()) {
     const Region& r = regions_[region_];
@@ -113,7 +124,12 @@ bool ProcessMemoryReader::next(uint64_t& base, std::span<const uint8_t>& bytes) 
       if (++region_ < regions_.size()) cursor_ = regions_[region_].begin;
       continue;
     }
-    const uint64_t want = std::min<uint64_t>(r.end - cursor_, max_chunk_);
+    if (max_bytes_ > 0 && bytes_read_ >= max_bytes_) {
+      stop_at_cap();
+      return false;
+    }
+    uint64_t want = std::min<uint64_t>(r.end - cursor_, max_chunk_);
+    if (max_bytes_ > 0) want = std::min(want, max_bytes_ - bytes_read_);
     buffer_.resize(static_cast<size_t>(want));
     uint64_t got = 0;
     int error = 0;

@@ -43,6 +43,15 @@ class ProcessMemoryReader final : public BlockReader {
   const std::vector<SkippedRegion>& skipped() const { return skipped_; }
   uint64_t bytes_read() const { return bytes_read_; }
 
+  // Caps the bytes read over the whole process (0: no cap, the default). Reading stops once the
+  // cap is reached, mid-region if need be; what was left is counted below, not in skipped(),
+  // since it was readable. Regions go in address order, so the cap drops the highest addresses
+  // (libraries, stack) first. Call before the first next().
+  void set_max_bytes(uint64_t limit) { max_bytes_ = limit; }
+  bool capped() const { return capped_regions_ > 0; }
+  uint64_t capped_regions() const { return capped_regions_; }  // regions not read in full
+  uint64_t capped_bytes() const { return capped_bytes_; }      // bytes left unread
+
  private:
   struct Region {
     uint64_t begin = 0;
@@ -59,6 +68,11 @@ class ProcessMemoryReader final : public BlockReader {
   std::vector<uint8_t> buffer_;
   std::vector<SkippedRegion> skipped_;
   uint64_t bytes_read_ = 0;
+  uint64_t max_bytes_ = 0;
+  uint64_t capped_regions_ = 0;
+  uint64_t capped_bytes_ = 0;
+
+  void stop_at_cap();
 };
 
 }  // namespace yarrow::procmem

@@ -50,6 +50,12 @@ struct Node {
   int min = 0;
   int max = -1;
   bool greedy = true;
+  // kRepeat written as {n,m} / {n,} (yara's range) rather than * + ?; `.{n,}` is then bounded by
+  // kMaxRepeat when yara chains at it.
+  bool braces = false;
+  // Written inside parentheses. yara treats a quantified `(.)` as any other group, not as its
+  // repeat-any form of `.` (no chaining, no .* warning, x? entry rule applies).
+  bool group = false;
   std::vector<Node> kids;
 };
 
@@ -75,6 +81,12 @@ struct HexPiece {
   int gap_min = 0;  // gap to the NEXT piece
   int gap_max = 0;  // -1: unbounded
 };
+
+// Splits a parsed regex into chained pieces the way yara does: a top-level concatenation is cut
+// at each lazy `.{n,m}?` (n or m above kChainingThreshold, not first or last), which becomes the
+// gap between two pieces (`.{n,}?` counts as `.{n,32767}?`). yara matches the pieces separately,
+// so the gap accepts any byte, even '\n' without /s. Other expressions stay one piece.
+std::vector<HexPiece> split_regex_chain(Node root);
 
 // Parses a hex string (text between braces). Long jumps at top level split the string into
 // several pieces, as yara does.

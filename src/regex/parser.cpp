@@ -41,7 +41,7 @@ bool has_unbounded_dot(const Node& n) {
   switch (n.kind) {
     case NodeKind::kRepeat:
       return n.max < 0 && n.kids[0].kind == NodeKind::kBytes &&
-             n.kids[0].origin == ByteOrigin::kAny;
+             n.kids[0].origin == ByteOrigin::kAny && !n.kids[0].group;
     case NodeKind::kConcat:
       for (const auto& k : n.kids)
         if (has_unbounded_dot(k)) return true;
@@ -164,6 +164,7 @@ class Parser {
     Node single = parse_single();
     if (at_end()) return single;
     int lo = 0, hi = -1;
+    bool braces = false;
     c = peek();
     if (c == '*') {
       lo = 0, hi = -1, ++pos_;
@@ -172,6 +173,7 @@ class Parser {
     } else if (c == '?') {
       lo = 0, hi = 1, ++pos_;
     } else if (c == '{' && read_range(lo, hi)) {
+      braces = true;
     } else {
       return single;
     }
@@ -190,6 +192,7 @@ class Parser {
     n.min = lo;
     n.max = hi;
     n.greedy = greedy;
+    n.braces = braces;
     n.kids.push_back(std::move(single));
     return n;
   }
@@ -263,6 +266,7 @@ class Parser {
         Node inner = parse_alternative();
         if (at_end() || peek() != ')') throw ParseError{"syntax error"};
         ++pos_;
+        inner.group = true;
         return inner;
       }
       case '*':
@@ -449,6 +453,39 @@ std::optional<ParseResult> parse_regex(std::string_view source, bool nocase, boo
     error = e.message;
     return std::nullopt;
   }
+}
+
+std::vector<HexPiece> split_regex_chain(Node root) {
+  std::vector<HexPiece> pieces;
+  auto piece_of = [](std::vector<Node>&& kids) {
+    if (kids.size() == 1) return std::move(kids[0]);
+    Node n;
+    n.kind = NodeKind::kConcat;
+    n.kids = std::move(kids);
+    return n;
+  };
+  if (root.kind == NodeKind::kConcat) {
+    std::vector<Node> current;
+    const size_t count = root.kids.size();
+    for (size_t i = 0; i < count; ++i) {
+      Node& k = root.kids[i];
+      const bool lazy_dot_range = k.kind == NodeKind::kRepeat && !k.greedy && k.braces &&
+                                  k.kids[0].kind == NodeKind::kBytes &&
+                                  k.kids[0].origin == ByteOrigin::kAny && !k.kids[0].group;
+      const int max = k.max < 0 ? kMaxRepeat : k.max;
+      if (lazy_dot_range && !current.empty() && i + 1 < count &&
+          (k.min > kChainingThreshold || max > kChainingThreshold)) {
+        pieces.push_back(HexPiece{piece_of(std::move(current)), k.min, max});
+        current.clear();
+        continue;
+      }
+      current.push_back(std::move(k));
+    }
+    pieces.push_back(HexPiece{piece_of(std::move(current)), 0, 0});
+    return pieces;
+  }
+  pieces.push_back(HexPiece{std::move(root), 0, 0});
+  return pieces;
 }
 
 }  // namespace yarrow::regex

@@ -4,8 +4,52 @@
 
 namespace yarrow::regex {
 namespace {
+bool is_any(const Node& n) {
+  return n.kind == NodeKind::kBytes && n.origin == ByteOrigin::kAny && !n.group;
+}
+
 // Keeps pathological repeats ({1000,32767} of a large group) from exhausting memory.
 constexpr size_t kMaxProgramSize = 1u << 21;
+// yara's RE_MAX_SPLIT_ID.
+constexpr int64_t kMaxSplits = 128;
+// yara numbers the split instructions of a regex with 8-bit ids and refuses a 129th ("regular
+// expression is too complex"). Counts the splits yara would emit for `n` (its code shape: x*
+// and x+ one split, x{n,m} up to three copies of x around a counted loop, . and hex jumps a
+// single repeat-any instruction).
+int64_t yara_splits(const Node& n) {
+  // Saturates well above the limit so deep nesting cannot overflow.
+  constexpr int64_t kCap = int64_t{1} << 40;
+  switch (n.kind) {
+    case NodeKind::kConcat: {
+      int64_t total = 0;
+      for (const auto& k : n.kids) total = std::min(kCap, total + yara_splits(k));
+      return total;
+    }
+    case NodeKind::kAlt: {
+      int64_t total = static_cast<int64_t>(n.kids.size()) - 1;
+      for (const auto& k : n.kids) total = std::min(kCap, total + yara_splits(k));
+      return total;
+    }
+    case NodeKind::kRepeat: {
+      const Node& body = n.kids[0];
+      // Hex jumps, and . with ? or {n,m}, are one repeat-any instruction.
+      if (body.kind == NodeKind::kBytes && body.origin == ByteOrigin::kHex) return 0;
+      const int64_t inner = yara_splits(body);
+      if (!n.braces && n.max < 0) return 1 + inner;  // x* and x+
+      if (is_any(body)) return 0;
+      const int64_t lo = n.min, hi = n.max < 0 ? kMaxRepeat : n.max;
+      int64_t total = 0;
+      if (lo > 0) total += inner;                   // prolog
+      if (hi > lo + 1 || hi > 2) total += inner;    // counted loop
+      if (hi > lo) total += 1;                      // split before the epilog
+      if (hi > lo || hi > 1) total += inner;        // epilog
+      return std::min(kCap, total);
+    }
+    default:
+      return 0;
+  }
+}
+
 }  // namespace
 
 uint32_t Program::add(Inst::Op op, uint32_t x, uint32_t y) {
@@ -26,21 +70,79 @@ bool Program::compile(const Node& root, bool reverse) {
   node_pcs_.clear();
   reverse_ = reverse;
   too_big_ = false;
-  emit(root);
+  code_start_ = 0;
+  if (yara_splits(root) > kMaxSplits) return false;
+  if (reverse) {
+    emit(root);
+    add(Inst::Op::kMatch);
+    return !too_big_;
+  }
+  // Room for the jump to yara's entry point; kept only when the entry is not the code's start.
+  add(Inst::Op::kJmp);
+  uint32_t entry = emit(root);
   add(Inst::Op::kMatch);
-  return !too_big_;
+  if (too_big_) return false;
+  if (entry == 1) {
+    // The entry is the code's start: drop the jump and shift every target down by one.
+    insts_.erase(insts_.begin());
+    for (auto& in : insts_) {
+      if (in.op == Inst::Op::kSplit) {
+        --in.x;
+        --in.y;
+      } else if (in.op == Inst::Op::kJmp) {
+        --in.x;
+      }
+    }
+    for (auto& np : node_pcs_) --np.second;
+  } else {
+    insts_[0].x = entry;
+    code_start_ = 1;
+  }
+  return true;
 }
 
-void Program::emit(const Node& n) {
-  if (too_big_) return;
+ByteSet Program::first_bytes(uint32_t pc) const {
+  ByteSet out;
+  std::vector<bool> seen(insts_.size(), false);
+  std::vector<uint32_t> todo{pc};
+  while (!todo.empty()) {
+    uint32_t p = todo.back();
+    todo.pop_back();
+    if (p >= insts_.size() || seen[p]) continue;
+    seen[p] = true;
+    const Inst& in = insts_[p];
+    switch (in.op) {
+      case Inst::Op::kSet:
+        out |= sets_[in.x];
+        break;
+      case Inst::Op::kSplit:
+        todo.push_back(in.x);
+        todo.push_back(in.y);
+        break;
+      case Inst::Op::kJmp:
+        todo.push_back(in.x);
+        break;
+      case Inst::Op::kMatch:
+        break;
+      default:
+        todo.push_back(p + 1);
+        break;
+    }
+  }
+  return out;
+}
+
+uint32_t Program::emit(const Node& n) {
+  const uint32_t here = static_cast<uint32_t>(insts_.size());
+  if (too_big_) return here;
   if (n.kind == NodeKind::kRepeat) {
     bool known = false;
     for (const auto& np : node_pcs_) known = known || np.first == &n;
-    if (!known) node_pcs_.emplace_back(&n, static_cast<uint32_t>(insts_.size()));
+    if (!known) node_pcs_.emplace_back(&n, here);
   }
   switch (n.kind) {
     case NodeKind::kEmpty:
-      return;
+      return here;
     case NodeKind::kBytes: {
       // Reuse identical sets: hex jumps and dots repeat the same one many times.
       uint32_t idx = static_cast<uint32_t>(sets_.size());
@@ -52,15 +154,24 @@ void Program::emit(const Node& n) {
       bool known = false;
       for (const auto& np : node_pcs_) known = known || np.first == &n;
       if (!known) node_pcs_.emplace_back(&n, pc);
-      return;
+      return pc;
     }
-    case NodeKind::kConcat:
+    case NodeKind::kConcat: {
+      // yara's reference for a concatenation is its first child's (in emission order).
+      uint32_t entry = here;
+      bool first = true;
+      auto one = [&](const Node& k) {
+        uint32_t e = emit(k);
+        if (first) entry = e;
+        first = false;
+      };
       if (reverse_) {
-        for (auto it = n.kids.rbegin(); it != n.kids.rend(); ++it) emit(*it);
+        for (auto it = n.kids.rbegin(); it != n.kids.rend(); ++it) one(*it);
       } else {
-        for (const auto& k : n.kids) emit(k);
+        for (const auto& k : n.kids) one(k);
       }
-      return;
+      return entry;
+    }
     case NodeKind::kAlt: {
       // split L1, next; L1: kid0; jmp end; next: split L2, ... ; last kid
       std::vector<uint32_t> jumps;
@@ -70,57 +181,61 @@ void Program::emit(const Node& n) {
           insts_[split].x = split + 1;
           emit(n.kids[i]);
           jumps.push_back(add(Inst::Op::kJmp));
-          if (too_big_) return;
+          if (too_big_) return here;
           insts_[split].y = static_cast<uint32_t>(insts_.size());
         } else {
           emit(n.kids[i]);
         }
       }
-      if (too_big_) return;
+      if (too_big_) return here;
       for (uint32_t j : jumps) insts_[j].x = static_cast<uint32_t>(insts_.size());
-      return;
+      return here;
     }
     case NodeKind::kRepeat: {
       const Node& body = n.kids[0];
-      for (int i = 0; i < n.min && !too_big_; ++i) emit(body);
+      uint32_t entry = here;
+      for (int i = 0; i < n.min && !too_big_; ++i) {
+        uint32_t e = emit(body);
+        if (i == 0) entry = e;
+      }
       if (n.max < 0) {
         uint32_t loop = add(Inst::Op::kSplit);
         emit(body);
         add(Inst::Op::kJmp, loop);
-        if (too_big_) return;
+        if (too_big_) return here;
         uint32_t exit = static_cast<uint32_t>(insts_.size());
         insts_[loop].x = n.greedy ? loop + 1 : exit;
         insts_[loop].y = n.greedy ? exit : loop + 1;
         insts_[loop].greedy_loop = n.greedy;
-        return;
+        return entry;
       }
       // Nested optionals: (body (body (...)?)?)? ; every split exits to the common end.
       std::vector<uint32_t> splits;
       for (int i = n.min; i < n.max && !too_big_; ++i) {
         splits.push_back(add(Inst::Op::kSplit));
-        emit(body);
+        uint32_t e = emit(body);
+        // yara emits x{0,1} as a split and x, and refers to it by x's code: starting there,
+        // x is mandatory. `.?` is different (one repeat-any instruction).
+        if (n.min == 0 && n.max == 1 && !is_any(body)) entry = e;
       }
-      if (too_big_) return;
+      if (too_big_) return here;
       uint32_t exit = static_cast<uint32_t>(insts_.size());
       for (uint32_t s : splits) {
         insts_[s].x = n.greedy ? s + 1 : exit;
         insts_[s].y = n.greedy ? exit : s + 1;
       }
-      return;
+      return entry;
     }
     case NodeKind::kBol:
-      add(Inst::Op::kBol);
-      return;
+      return add(Inst::Op::kBol);
     case NodeKind::kEol:
-      add(Inst::Op::kEol);
-      return;
+      return add(Inst::Op::kEol);
     case NodeKind::kWordBoundary:
-      add(Inst::Op::kWordB);
-      return;
+      return add(Inst::Op::kWordB);
     case NodeKind::kNonWordBoundary:
-      add(Inst::Op::kNotWordB);
-      return;
+      return add(Inst::Op::kNotWordB);
   }
+  return here;
 }
 
 namespace {

@@ -32,16 +32,26 @@ class Program {
  public:
   // Compiles `root`. With `reverse`, the program matches the expression right to left (used to
   // extend a match backwards from an atom). Returns false when the program would be too large.
+  //
+  // A forward program starts (pc 0) where yara starts verifying a string that has no atom: at
+  // the root's code reference, which for an optional x? / x?? points at x itself, past the split
+  // that would skip it (so /\s??1*?/ only matches where \s does). code_start() is the true
+  // start of the code, used for the `matches` operator.
   bool compile(const Node& root, bool reverse);
+  uint32_t code_start() const { return code_start_; }
 
   const std::vector<Inst>& insts() const { return insts_; }
+  // The bytes a forward run from `pc` can consume first (assertions assumed to hold). A run
+  // that starts on any other byte can only produce an empty match.
+  ByteSet first_bytes(uint32_t pc = 0) const;
   const ByteSet& set(uint32_t i) const { return sets_[i]; }
   // The pc of the first instruction emitted for a kBytes or kRepeat node of the compiled tree
   // (first emission when a repeat unrolls it), or -1. Valid for the tree passed to compile().
   int64_t pc_of(const Node* n) const;
 
  private:
-  void emit(const Node& n);
+  // Emits `n`; returns yara's code reference for it (where verification from it begins).
+  uint32_t emit(const Node& n);
   uint32_t add(Inst::Op op, uint32_t x = 0, uint32_t y = 0);
 
   std::vector<Inst> insts_;
@@ -49,6 +59,7 @@ class Program {
   std::vector<std::pair<const Node*, uint32_t>> node_pcs_;
   bool reverse_ = false;
   bool too_big_ = false;
+  uint32_t code_start_ = 0;
 };
 
 struct VmScratch {
@@ -61,9 +72,10 @@ struct ExecOptions {
   bool wide = false;          // every consumed byte must be followed by 0x00
   size_t limit = kScanLimit;  // max bytes consumed
   uint32_t start_pc = 0;      // where execution starts (an atom's position inside the program)
-  // yara runs expressions without a greedy quantifier (and all hex strings) so that the first
-  // thread to reach the end wins, which gives the shortest match: { D9 ( 8A 83 | 8A ) } on
-  // D9 8A 83 matches D9 8A. With a greedy quantifier, the highest-priority thread wins.
+  // Stop at the first thread to reach the end (the shortest match) instead of the
+  // highest-priority one. NOT yara's rule: yara always keeps the highest-priority match
+  // (/abcd(ef|e)/ on abcdef gives abcdef); { D9 ( 8A 83 | 8A ) } giving D9 8A comes from its atom
+  // order (an alternation's atoms come first). Kept only until src/match stops setting it.
   bool first_to_finish = false;
 };
 

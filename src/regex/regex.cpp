@@ -15,6 +15,8 @@ class CompiledRegex final : public Regex {
     thread_local VmScratch scratch;
     std::span<const uint8_t> data(reinterpret_cast<const uint8_t*>(subject.data()), subject.size());
     ExecOptions opt;
+    // yara runs `matches` from the very start of the code (strings start at their atoms).
+    opt.start_pc = prog_.code_start();
     for (size_t start = 0; start <= data.size(); ++start) {
       if (exec_forward(prog_, data, start, opt, scratch) >= 0) return true;
     }

@@ -11,6 +11,7 @@
 #include "compile/compiled_rules.h"
 #include "eval/evaluator.h"
 #include "scan/entry_point.h"
+#include "scan/fault_guard.h"
 
 namespace yarrow {
 
@@ -36,9 +37,10 @@ struct Scanner::Impl {
 
   ScanStatus scan(std::span<const uint8_t> data, ScanResult& result);
   void begin(ScanResult& result);
-  bool scan_block(std::span<const uint8_t> bytes, uint64_t base);
+  ScanStatus scan_block(std::span<const uint8_t> bytes, uint64_t base);
   void keep_block_data(std::span<const uint8_t> bytes, uint64_t base);
   void collect_matches(ScanResult& result);
+  void prefilter_rules(eval::EvalInput& input);
   ScanStatus finish(eval::EvalInput& input, std::span<const uint8_t> data, bool data_kept,
                     ScanResult& result);
 
@@ -49,9 +51,18 @@ struct Scanner::Impl {
   std::vector<Value> externals;
   // Scratch reused from scan to scan.
   std::vector<std::span<const match::Match>> match_spans;
+  std::vector<uint32_t> spans_set;  // entries of match_spans the last scan filled
+  std::vector<uint8_t> skip;        // rule prefilter: rules known false for this scan
   std::vector<uint8_t> matched;
   std::vector<std::vector<std::string>> kept_data;  // scan_blocks: match data per string
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Modules hook: console.log lines of the current scan go to its result.
+  struct ConsoleHost : modules::ModuleHost {
+    std::vector<std::string>* lines = nullptr;
+    void console_log(std::string_view line) override {
+      if (lines) lines->emplace_back(line);
+    }
+  } console_host;
 };
 
 Scanner::Scanner(std::shared_ptr<const Rules> rules, ScanOptions options)
@@ -86,16 +97,23 @@ void Scanner::Impl::begin(ScanResult& result) {
     deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_seconds);
   }
   if (patterns) patterns->reset();
-  std::fill(match_spans.begin(), match_spans.end(), std::span<const match::Match>{});
+  // Only what the previous scan touched: a scan costs nothing per string that never matched.
+  for (uint32_t s : spans_set) match_spans[s] = {};
+  spans_set.clear();
   for (auto& v : kept_data) v.clear();
 }
 
-bool Scanner::Impl::scan_block(std::span<const uint8_t> bytes, uint64_t base) {
-  if (!patterns) return true;
+ScanStatus Scanner::Impl::scan_block(std::span<const uint8_t> bytes, uint64_t base) {
+  if (!patterns) return ScanStatus::kOk;
   match::ScanLimits limits;
   limits.max_matches_per_string = options.max_matches_per_string;
   limits.fast_mode = options.fast_mode;
-  return patterns->scan_block(bytes, base, limits) != match::ScanOutcome::kError;
+  limits.deadline = deadline;
+  switch (patterns->scan_block(bytes, base, limits)) {
+    case match::ScanOutcome::kError: return ScanStatus::kInternalError;
+    case match::ScanOutcome::kTimeout: return ScanStatus::kTimeout;
+    default: return ScanStatus::kOk;
+  }
 }
 
 void Scanner::Impl::keep_block_data(std::span<const uint8_t> bytes, uint64_t base) {
@@ -128,7 +146,7 @@ void Scanner::Impl::collect_matches(ScanResult& result) {
                               "\": too many matches for " + cs.id +
                               ", results for this rule may be incorrect");
   }
-  for (size_t s = 0; s < match_spans.size(); ++s) {
+  for (uint32_t s : patterns->touched_strings()) {
     std::span<const match::Match> ms = patterns->matches(s);
     if (const auto& fixed = compiled.strings[s].fixed_offset) {
       // Only the match at the fixed offset exists for yara.
@@ -141,7 +159,23 @@ void Scanner::Impl::collect_matches(ScanResult& result) {
       ms = hit ? ms.subspan(pos, 1) : std::span<const match::Match>{};
     }
     match_spans[s] = ms;
+    spans_set.push_back(s);
   }
+}
+
+void Scanner::Impl::prefilter_rules(eval::EvalInput& input) {
+  // Rules gated by the prefilter stay skipped unless one of their trigger strings matched.
+  const detail::RulePrefilter& pf = compiled.prefilter;
+  if (pf.gated.size() != compiled.rules.size()) return;
+  skip.assign(pf.gated.begin(), pf.gated.end());
+  if (patterns) {
+    for (uint32_t s : patterns->touched_strings()) {
+      if (s + 1 >= pf.string_begin.size()) continue;
+      for (uint32_t i = pf.string_begin[s]; i < pf.string_begin[s + 1]; ++i)
+        skip[pf.string_rules[i]] = 0;
+    }
+  }
+  input.skip = skip;
 }
 
 ScanStatus Scanner::Impl::finish(eval::EvalInput& input, std::span<const uint8_t> data,
@@ -150,7 +184,18 @@ ScanStatus Scanner::Impl::finish(eval::EvalInput& input, std::span<const uint8_t
   input.matches = match_spans;
   input.externals = externals;
   input.deadline = deadline;
+  prefilter_rules(input);
+  // Modules hook: console output and `-D` data.
+  result.console.clear();
+  result.module_data.clear();
+  console_host.lines = &result.console;
+  input.host = &console_host;
   if (evaluator.run(input, matched) == eval::EvalStatus::kTimeout) return ScanStatus::kTimeout;
+  if (options.collect_module_data) {
+    for (uint32_t m = 0; m < compiled.imports.size(); ++m) {
+      result.module_data.push_back(modules::dump_yara(evaluator.module_tree(m)));
+    }
+  }
 
   for (size_t r = 0; r < compiled.rules.size(); ++r) {
     const detail::CompiledRule& rule = compiled.rules[r];
@@ -196,7 +241,7 @@ ScanStatus Scanner::Impl::finish(eval::EvalInput& input, std::span<const uint8_t
 
 ScanStatus Scanner::Impl::scan(std::span<const uint8_t> data, ScanResult& result) {
   begin(result);
-  if (!scan_block(data, 0)) return ScanStatus::kInternalError;
+  if (ScanStatus st = scan_block(data, 0); st != ScanStatus::kOk) return st;
   collect_matches(result);
   eval::EvalInput input;
   input.data = data;
@@ -212,7 +257,7 @@ ScanStatus Scanner::scan_blocks(BlockReader& reader, ScanResult& result) {
   uint64_t base = 0;
   std::span<const uint8_t> bytes;
   while (reader.next(base, bytes)) {
-    if (!im.scan_block(bytes, base)) return ScanStatus::kInternalError;
+    if (ScanStatus st = im.scan_block(bytes, base); st != ScanStatus::kOk) return st;
     im.keep_block_data(bytes, base);
     if (im.deadline && std::chrono::steady_clock::now() > *im.deadline) {
       return ScanStatus::kTimeout;
@@ -250,8 +295,16 @@ ScanStatus Scanner::scan_file(const std::string& path, ScanResult& result) {
   void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (map == MAP_FAILED) return ScanStatus::kCannotRead;
-  ScanStatus status =
-      impl_->scan(std::span<const uint8_t>(static_cast<const uint8_t*>(map), size), result);
+  ScanStatus status;
+  {
+    // A file that shrinks while mapped must not kill the process (see scan/fault_guard.h).
+    scan::MappedGuard guard(map, size);
+    status = impl_->scan(std::span<const uint8_t>(static_cast<const uint8_t*>(map), size), result);
+    if (guard.faulted()) {
+      result.rules.clear();
+      status = ScanStatus::kCannotRead;
+    }
+  }
   ::munmap(map, size);
   return status;
 }

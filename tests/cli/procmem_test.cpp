@@ -103,6 +103,36 @@ TEST(ProcessMemory, FindsAMarkerInOwnMemory) {
   EXPECT_GT(reader->bytes_read(), 0u);
 }
 
+// --max-process-memory: reading stops at the cap (mid-region too, chunk by chunk) and what was
+// left is accounted for, not reported as unreadable.
+TEST(ProcessMemory, MaxBytesCapsTheRead) {
+  std::string error;
+  auto whole = procmem::ProcessMemoryReader::open(::getpid(), 1 << 20, error);
+  ASSERT_NE(whole, nullptr) << error;
+  uint64_t base = 0;
+  std::span<const uint8_t> bytes;
+  while (whole->next(base, bytes)) {
+  }
+  ASSERT_GT(whole->bytes_read(), 3u * 4096);
+  EXPECT_FALSE(whole->capped());
+
+  const uint64_t cap = 3 * 4096 + 17;  // not a multiple of the chunk or of a page
+  auto capped = procmem::ProcessMemoryReader::open(::getpid(), 4096, error);
+  ASSERT_NE(capped, nullptr) << error;
+  capped->set_max_bytes(cap);
+  uint64_t seen = 0;
+  while (capped->next(base, bytes)) {
+    EXPECT_LE(bytes.size(), 4096u);
+    seen += bytes.size();
+  }
+  EXPECT_EQ(seen, cap);
+  EXPECT_EQ(capped->bytes_read(), cap);
+  EXPECT_TRUE(capped->capped());
+  EXPECT_GE(capped->capped_regions(), 1u);
+  EXPECT_GT(capped->capped_bytes(), 0u);
+  EXPECT_FALSE(capped->next(base, bytes)) << "stays finished";
+}
+
 TEST(ProcessMemory, MissingProcessIsAnError) {
   std::string error;
   EXPECT_EQ(procmem::ProcessMemoryReader::open(999999999, 1 << 20, error), nullptr);

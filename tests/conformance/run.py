@@ -79,10 +79,32 @@ def u16be(v): return struct.pack(">H", v & 0xFFFF)
 def u32be(v): return struct.pack(">I", v & 0xFFFFFFFF)
 
 
+def elf(bits: int = 64, big: bool = False, etype: int = 2) -> bytes:
+    """A small complete ELF (sections, symtab, dynsym, dynamic) from tests/unit/modules/make_elf.py
+    (modules cases)."""
+    import importlib.util
+    path = Path(__file__).resolve().parents[1] / "unit" / "modules" / "make_elf.py"
+    spec = importlib.util.spec_from_file_location("make_elf", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.build(bits, big, etype)
+
+
+def pe(dll: bool = False, **kw) -> bytes:
+    """A small well-formed PE32 (imports, exports when dll, version info) from
+    cases/modules/make_pe_min.py (modules cases)."""
+    import importlib.util
+    path = Path(__file__).resolve().parent / "cases" / "modules" / "make_pe_min.py"
+    spec = importlib.util.spec_from_file_location("make_pe_min", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.build(dll=dll, **kw)
+
+
 EVAL_SCOPE = {
     "wide": wide, "rand": rand, "text": text, "xor": xor, "b64": b64,
     "u8": u8, "u16": u16, "u32": u32, "u16be": u16be, "u32be": u32be,
-    "bytes": bytes, "range": range, "len": len,
+    "bytes": bytes, "range": range, "len": len, "elf": elf, "pe": pe,
 }
 
 

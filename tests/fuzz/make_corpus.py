@@ -5,10 +5,18 @@ Picks a few cases per .cases file (round robin, so every area is represented), s
 multi-file and include cases. Writes plain rule text for parse/compile, `rules NUL data` for
 scan (data capped at 4 KiB), and the policy files for policy. Deterministic; rerun after the
 cases change and commit the result. Usage: make_corpus.py [PER_FILE]
+
+`make_corpus.py --logs-modules` (re)writes only the hunt and module corpora: slices of the test
+logs of tests/logs/gen_logs.py (a few records of every format, gzip and UTF-16 variants) and the
+ELF files of tests/unit/modules/make_elf.py plus the first 32 KiB of the ipxe PE files
+(/usr/lib/ipxe, Debian package ipxe) and a few damaged variants of each.
 """
+import gzip
 import hashlib
 import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -21,7 +29,95 @@ def name_for(case):
     return case.id.replace("/", "_").replace(".cases:", "_")
 
 
+def log_slice(text: str, name: str, records: int) -> str:
+    """The first `records` records of a log, still well formed."""
+    if name.endswith(".xml"):
+        parts = text.split("</Event>")
+        head = "</Event>".join(parts[:records]) + "</Event>\n"
+        return head + ("</Events>\n" if "<Events>" in head else "")
+    if name.endswith(".json") and text.lstrip().startswith("["):
+        objs, depth, start, out = 0, 0, None, []
+        for i, ch in enumerate(text):  # naive: the test logs have no braces inside strings
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth == 0:
+                    objs += 1
+                    if objs == records:
+                        return text[: i + 1] + "]\n"
+        return text
+    return "".join(text.splitlines(keepends=True)[: records + 1])
+
+
+def logs_and_modules():
+    out = {t: HERE / "corpus" / t for t in ("hunt", "module")}
+    for d in out.values():
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        logs = Path(tmp) / "logs"
+        subprocess.run([sys.executable, str(ROOT / "tests" / "logs" / "gen_logs.py"), str(logs)],
+                       check=True, stdout=subprocess.DEVNULL)
+        for path in sorted(logs.iterdir()):
+            if path.name == "expected.json":
+                continue
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                data = gzip.decompress(data)
+            if data.startswith(b"\xff\xfe"):
+                text = data[2:].decode("utf-16-le")
+                small = log_slice(text, path.name, 2)
+                (out["hunt"] / f"{path.stem}.bin").write_bytes(b"\xff\xfe" + small.encode("utf-16-le"))
+                continue
+            text = data.decode("utf-8")
+            stem = path.name.replace(".", "_")
+            small = log_slice(text, path.name.removesuffix(".gz"), 6).encode()
+            (out["hunt"] / f"{stem}").write_bytes(small)
+            if path.suffix == ".gz":
+                # Option byte 0x04: read through a file, so zlib sees the gzip stream.
+                (out["hunt"] / f"{stem}_gzip").write_bytes(b"\x04" + gzip.compress(small, mtime=0))
+                (out["hunt"] / f"{stem}_gzip_cut").write_bytes(
+                    b"\x04" + gzip.compress(small, mtime=0)[:-20])
+        # Forced formats on the wrong input, and degenerate records.
+        shapes = {
+            "csv_quotes": b"\x01a,b,\"c\"\"d\"\n1,\"2\n3\",4\n\"open,5\n",
+            "json_nested": b"\x02{\"a\":{\"b\":[1,2,{\"c\":null}]},\"EventID\":1}\n{bad}\n[]\n",
+            "xml_cdata": b"\x03<Events><Event><System><EventID>1</EventID></System><EventData>"
+                         b"<Data Name=\"Image\"><![CDATA[C:\\x.exe]]></Data>&amp;&#x41;&bogus;"
+                         b"</EventData></Event></Events>",
+        }
+        for name, data in shapes.items():
+            (out["hunt"] / name).write_bytes(data)
+
+        elfs = Path(tmp) / "elf"
+        elfs.mkdir()
+        subprocess.run([sys.executable, str(ROOT / "tests" / "unit" / "modules" / "make_elf.py"),
+                        str(elfs)], check=True, stdout=subprocess.DEVNULL)
+        for path in sorted(elfs.iterdir()):
+            data = path.read_bytes()
+            (out["module"] / path.name).write_bytes(data)
+            (out["module"] / f"{path.stem}_cut.elf").write_bytes(data[: len(data) // 2])
+    for name in ("ipxe.efi", "snponly.efi"):
+        path = Path("/usr/lib/ipxe") / name
+        if not path.exists():
+            print(f"warning: {path} missing (apt-get install ipxe): no PE seeds from it")
+            continue
+        data = path.read_bytes()[: 32 * 1024]
+        stem = name.replace(".", "_")
+        (out["module"] / f"{stem}_32k.bin").write_bytes(data)
+        # Option byte 0x05: pe only (the 6th module), its functions called.
+        (out["module"] / f"{stem}_pe_only.bin").write_bytes(b"\x05" + data[:8192])
+    (out["module"] / "text.bin").write_bytes(b"hello, world\n" * 20)
+    (out["module"] / "mz_only.bin").write_bytes(b"MZ" + b"\0" * 58 + b"\x40\0\0\0PE\0\0")
+    for t, d in out.items():
+        print(f"{t}: {len(list(d.iterdir()))} files")
+
+
 def main():
+    if sys.argv[1:] == ["--logs-modules"]:
+        logs_and_modules()
+        return
     per_file = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     out = {t: HERE / "corpus" / t for t in ("parse", "compile", "scan", "policy")}
     for d in out.values():

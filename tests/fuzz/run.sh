@@ -17,7 +17,7 @@ root="$(cd "$here/../.." && pwd)"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(parse compile scan policy)
+[ ${#targets[@]} -eq 0 ] && targets=(parse compile scan policy hunt module)
 build="${BUILD:-$root/build-fuzz}"
 cxx="${CXX:-clang++-14}"
 
@@ -35,10 +35,12 @@ for t in "${targets[@]}"; do
   mkdir -p "$work" "$artifacts"
   case "$t" in
     scan) max_len=8192 ;;
+    hunt) max_len=16384 ;;
+    module) max_len=65536 ;;
     *) max_len=4096 ;;
   esac
   dict=()
-  [ "$t" != policy ] && dict=(-dict="$here/yara.dict")
+  case "$t" in parse|compile|scan) dict=(-dict="$here/yara.dict") ;; esac
   echo "=== $t: ${seconds}s"
   # shellcheck disable=SC2086
   if ! "$build/tests/fuzz/${t}_fuzzer" "$work" "$here/corpus/$t" \

@@ -46,6 +46,38 @@ std::string base64(std::string_view data) {
   return out;
 }
 
+// Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF), what JSON requires.
+bool is_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      n = 1, cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2, cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // truncated sequence
+    for (size_t k = 1; k <= n; ++k) {
+      const unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+      return false;
+    i += n + 1;
+  }
+  return true;
+}
 
 std::string iso8601(std::chrono::sys_seconds t) {
   const std::time_t tt = static_cast<std::time_t>(t.time_since_epoch().count());
@@ -90,11 +122,18 @@ json strings_array(const RuleMatch& match) {
 
 json file_object(const TargetContext* target, std::string_view path) {
   if (target != nullptr && target->source == SourceKind::kProcess) return nullptr;
-  json file = {{"path", std::string(path)}, {"size", nullptr}, {"owner", nullptr},
-               {"mtime", nullptr}, {"hash", {{"sha256", nullptr}}}};
+  json file = {{"path", std::string(path)}, {"path_base64", nullptr}, {"size", nullptr},
+               {"owner", nullptr}, {"mtime", nullptr}, {"hash", {{"sha256", nullptr}}}};
+  // A file name is bytes: `path` must be UTF-8 (invalid bytes become U+FFFD, so two names can
+  // print alike); the exact bytes then travel in path_base64.
+  auto set_path = [&file](const std::string& p) {
+    file["path"] = p;
+    file["path_base64"] = is_utf8(p) ? json(nullptr) : json(base64(p));
+  };
+  set_path(std::string(path));
   if (target == nullptr) return file;
   if (target->file) {
-    file["path"] = target->file->path;  // absolute (policies and SIEMs want one form)
+    set_path(target->file->path);  // absolute (policies and SIEMs want one form)
     file["size"] = opt(target->file->size);
     file["owner"] = opt(target->file->owner);
     file["mtime"] = target->file->mtime ? json(iso8601(*target->file->mtime)) : json(nullptr);

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "compile_command.h"
 #include "export_command.h"
 #include "hunt_command.h"
 #include "scan_command.h"
@@ -18,6 +19,7 @@ void print_usage(std::FILE* out) {
                "Commands:\n"
                "  scan    scan files, directories or a scan list with YARA rules;\n"
                "          takes the options of yara %s (see `yarrow scan --help`)\n"
+               "  compile compile rules once into a file for `scan -C` (like yarac)\n"
                "  hunt    apply rules (and an exclusion policy) to event logs\n"
                "          (see `yarrow hunt --help`)\n"
                "  export  rules (and a policy) as KQL hunting queries or Sigma rules\n"
@@ -49,6 +51,10 @@ int main(int argc, char** argv) {
   if (command == "scan") {
     std::vector<std::string> args(argv + 2, argv + argc);
     return yarrow::cli::run_scan_command(args);
+  }
+  if (command == "compile") {
+    std::vector<std::string> args(argv + 2, argv + argc);
+    return yarrow::cli::run_compile_command(args);
   }
   // The subcommands get argv from their own name on (argv[0] = "hunt" / "export").
   if (command == "hunt") return yarrow::cli::run_hunt_command(argc - 1, argv + 1);

@@ -101,6 +101,13 @@ void YaraTextSink::render_rule(std::string& out, const RuleMatch& match,
 
 std::string YaraTextSink::render(const FileReport& report) const {
   std::string out;
+  // yara prints module data when a module loads and console.log lines while conditions run,
+  // so both come before the file's rule lines (and before a -c count).
+  for (const std::string& dump : report.module_data) out += dump;
+  for (const std::string& line : report.console) {
+    out += line;
+    out += '\n';
+  }
   if (report.ok && !format_.count_only)
     for (const RuleMatch* match : report.rules) render_rule(out, *match, report.path);
   if (format_.count_only && (report.ok || format_.count_with_path)) {

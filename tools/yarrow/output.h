@@ -44,6 +44,9 @@ struct FileReport {
   std::vector<const RuleMatch*> rules;  // rules to print, in evaluation order
   int64_t match_count = 0;              // matching rules seen (for -c), up to a -l stop
   std::vector<std::string> warnings;    // scan warnings to show (already filtered by -w)
+  // Printed before the rule lines, as yara does: -D module data, then console.log lines.
+  std::vector<std::string> module_data;
+  std::vector<std::string> console;
   std::vector<SuppressedRule> suppressed;  // matching rules a policy suppressed
   const TargetContext* context = nullptr;  // set with a policy or JSON output
 };

@@ -1,5 +1,7 @@
 #include "rule_loading.h"
 
+#include "yarrow/rules_file.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,6 +77,23 @@ RuleArg split_rule_arg(const std::string& arg) {
     if (colon != std::string::npos && colon + 1 == arg.size()) return {arg.substr(0, colon), ""};
   }
   return {"default", arg};
+}
+
+std::shared_ptr<const Rules> load_compiled_rules(const ScanArgs& args, const std::string& path,
+                                                 std::FILE* err) {
+  ExternalOverrides overrides;
+  for (const std::string& def : args.defines) {
+    size_t eq = def.find('=');
+    if (eq == std::string::npos) {
+      std::fprintf(err, "error: wrong syntax for `-d` option.\n");
+      return nullptr;
+    }
+    overrides.emplace_back(def.substr(0, eq), infer_define_value(def.substr(eq + 1)));
+  }
+  RulesFileError error;
+  std::shared_ptr<const Rules> rules = load_rules_file(path, error, overrides);
+  if (rules == nullptr) std::fprintf(err, "error: %s: %s\n", path.c_str(), error.message.c_str());
+  return rules;
 }
 
 std::shared_ptr<const Rules> load_rules(const ScanArgs& args,

@@ -25,6 +25,11 @@ struct RuleArg {
 };
 RuleArg split_rule_arg(const std::string& arg);
 
+// Precompiled rules (`scan -C FILE`), with the -d definitions applied to the variables they
+// declare. nullptr when they cannot be used (message already printed to `err`).
+std::shared_ptr<const Rules> load_compiled_rules(const ScanArgs& args, const std::string& path,
+                                                 std::FILE* err);
+
 // nullptr when the rules cannot be used (messages already printed to `err`).
 std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
                                         const std::vector<std::string>& rule_args, std::FILE* err);

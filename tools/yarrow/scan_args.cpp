@@ -28,7 +28,7 @@ constexpr int kMaxListArgs = 32;  // yara's MAX_ARGS_TAG / _IDENTIFIER / _EXT_VA
 const OptionSpec kOptions[] = {
     {0, "atom-quality-table", &ScanArgs::atom_quality_table, 1,
      "path to a file with the atom quality table", "FILE"},
-    {'C', "compiled-rules", &ScanArgs::compiled_rules, 1, "load compiled rules (not supported yet)",
+    {'C', "compiled-rules", &ScanArgs::compiled_rules, 1, "load compiled rules (written by `yarrow compile`)",
      nullptr},
     {'c', "count", &ScanArgs::count_only, 1, "print only number of matches", nullptr},
     {'d', "define", &ScanArgs::defines, kMaxListArgs, "define external variable", "VAR=VALUE"},
@@ -44,14 +44,14 @@ const OptionSpec kOptions[] = {
     {0, "max-strings-per-rule", &ScanArgs::max_strings_per_rule, 1,
      "set maximum number of strings per rule (default=10000)", "NUMBER"},
     {'x', "module-data", &ScanArgs::module_data, kMaxListArgs,
-     "pass FILE's content as extra data to MODULE (not supported yet)", "MODULE=FILE"},
+     "pass FILE's content as extra data to MODULE", "MODULE=FILE"},
     {'n', "negate", &ScanArgs::negate, 1, "print only not satisfied rules (negate)", nullptr},
     {'N', "no-follow-symlinks", &ScanArgs::follow_symlinks, 1,
      "do not follow symlinks when scanning", nullptr},
     {'w', "no-warnings", &ScanArgs::no_warnings, 1, "disable warnings", nullptr},
     {'m', "print-meta", &ScanArgs::print_meta, 1, "print metadata", nullptr},
     {'D', "print-module-data", &ScanArgs::print_module_data, 1,
-     "print module data (not supported yet)", nullptr},
+     "print module data", nullptr},
     {'M', "module-names", &ScanArgs::module_names, 1, "show module names (not supported yet)",
      nullptr},
     {'e', "print-namespace", &ScanArgs::print_namespace, 1, "print rules' namespace", nullptr},
@@ -87,6 +87,9 @@ const OptionSpec kOptions[] = {
      nullptr},
     {0, "no-progress", &ScanArgs::no_progress, 1,
      "no progress line on stderr (it is only shown when stderr is a terminal)", nullptr},
+    {0, "max-process-memory", &ScanArgs::max_process_memory, 1,
+     "read at most NUMBER bytes of each process's memory (default: all); the rest is skipped "
+     "with a warning", "NUMBER"},
 };
 // Options from "policy" on are yarrow's: their long form also takes its value from the next
 // argument (`--policy FILE`), which yara's parser never does.

@@ -22,7 +22,7 @@ struct ScanArgs {
   std::vector<std::string> defines;      // -d VAR=VALUE, in order
   std::vector<std::string> tags;         // -t
   std::vector<std::string> identifiers;  // -i
-  std::vector<std::string> module_data;  // -x (not supported yet)
+  std::vector<std::string> module_data;  // -x (checked, unused: no module reads it)
   std::string atom_quality_table;        // --atom-quality-table (accepted, not used)
 
   bool compiled_rules = false;       // -C (not supported yet)
@@ -34,7 +34,7 @@ struct ScanArgs {
   bool follow_symlinks = true;       // -N toggles it off
   bool no_warnings = false;          // -w
   bool print_meta = false;           // -m
-  bool print_module_data = false;    // -D (not supported yet)
+  bool print_module_data = false;    // -D
   bool module_names = false;         // -M (yara 4.3; not supported yet)
   bool print_namespace = false;      // -e
   bool print_stats = false;          // -S
@@ -53,6 +53,7 @@ struct ScanArgs {
   std::vector<std::string> pids;          // --pid: scan these processes' memory
   bool all_processes = false;             // --all-processes
   bool no_progress = false;               // --no-progress
+  int64_t max_process_memory = 0;         // --max-process-memory: bytes per process; <= 0 = all
 
   int64_t max_process_memory_chunk = 1073741824;  // bytes read from a process at once
   int64_t max_rules = 0;                          // -l; 0 = no limit

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -145,7 +146,8 @@ int scan_many(ScanSession& session, const ScanArgs& args, OutputSink& sink, bool
       ScanResult result;
       while (std::optional<std::string> path = queue.pop()) {
         if (expired()) continue;  // drain without scanning so the walker never blocks
-        session.scan_target(scanner, result, *path);
+        // A directory walk visits regular files only; a scan list names anything.
+        session.scan_target(scanner, result, *path, /*known_regular=*/!is_list);
       }
     });
   }
@@ -216,13 +218,26 @@ int run_scan_command(const std::vector<std::string>& argv) {
       return fail("yarrow scan: --pid needs a process id, got `" + pid + "`");
     pids.push_back(std::stoll(pid));
   }
-  if (!args.module_data.empty()) return unsupported("-x (module data)");
-  if (args.print_module_data) return unsupported("-D (module data)");
-  if (args.compiled_rules) return unsupported("-C (compiled rules)");
+  // -x MODULE=FILE: checked like yara (syntax, readable file); no yarrow module reads extra
+  // data (yara's only user is cuckoo), so the content is not used.
+  for (const std::string& md : args.module_data) {
+    const size_t eq = md.find('=');
+    if (eq == std::string::npos) return fail("error: wrong syntax for `-x` option.");
+    const std::string file = md.substr(eq + 1);
+    std::ifstream in(file, std::ios::binary);
+    std::error_code ec;
+    if (!in || std::filesystem::is_directory(file, ec))
+      return fail("error: could not open file \"" + file + "\".");
+  }
 
   // In process mode every positional argument is a rule file: the targets are processes.
   std::vector<std::string> rule_args(args.positional.begin(),
                                      args.positional.end() - (process_mode ? 0 : 1));
+  if (args.compiled_rules && rule_args.size() != 1)
+    return fail(rule_args.empty()
+                    ? "error: -C needs a compiled rules file (see `yarrow compile`)"
+                    : "error: can't accept multiple rules files if one of them is in compiled "
+                      "form.");
   if (rule_args.empty()) {
     // yarrow's own convenience (yara needs a rule file): the shipped rule pack.
     std::string dir = default_rules_dir();
@@ -231,7 +246,9 @@ int run_scan_command(const std::vector<std::string>& argv) {
       return fail("yarrow scan: no rule file given and no *.yar files in " + dir + "\n" + kUsage +
                   "\n\nTry `--help` for more options");
   }
-  std::shared_ptr<const Rules> rules = load_rules(args, rule_args, stderr);
+  std::shared_ptr<const Rules> rules = args.compiled_rules
+                                           ? load_compiled_rules(args, rule_args[0], stderr)
+                                           : load_rules(args, rule_args, stderr);
   if (rules == nullptr) return 1;
 
   SessionExtras extras;

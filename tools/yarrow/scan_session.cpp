@@ -48,19 +48,27 @@ ScanOptions ScanSession::scanner_options() const {
                                                          : static_cast<uint32_t>(args_.timeout);
   // Non-matching rules matter for -n, and for -l, which counts every rule reported to it.
   options.report_non_matching = args_.negate || args_.max_rules != 0;
+  options.collect_module_data = args_.print_module_data;  // -D
   return options;
 }
 
-bool ScanSession::scan_target(Scanner& scanner, ScanResult& result, const std::string& path) {
+bool ScanSession::scan_target(Scanner& scanner, ScanResult& result, const std::string& path,
+                              bool known_regular) {
   if (extras_.progress != nullptr) extras_.progress->set_current(path);
   FileReport report;
   report.path = path;
   TargetContext context;
   const bool need_context = extras_.json || !extras_.policies.empty();
-  // Plain yara-style runs skip the stat: nothing would use it (the speed race counts).
+  // Walked files were stat'ed by the walker: plain yara-style runs skip a second stat (the
+  // speed race counts).
   struct stat st {};
-  const bool have_stat =
-      (need_context || extras_.progress != nullptr) && ::stat(path.c_str(), &st) == 0;
+  const bool have_stat = (need_context || extras_.progress != nullptr || !known_regular) &&
+                         ::stat(path.c_str(), &st) == 0;
+  if (have_stat && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+    result.rules.clear();
+    result.warnings.clear();
+    return finish(report, ScanStatus::kCannotOpen, result);
+  }
   if (need_context && have_stat) {
     context = file_target(path, st);
     if (extras_.json) context.sha256 = sha256_file(path);
@@ -106,6 +114,8 @@ bool ScanSession::scan_process(Scanner& scanner, ScanResult& result, int64_t pid
     sink_.file(report);
     return false;
   }
+  if (args_.max_process_memory > 0)
+    reader->set_max_bytes(static_cast<uint64_t>(args_.max_process_memory));
   ScanStatus status = scanner.scan_blocks(*reader, result);
   if (status == ScanStatus::kOk) {
     stats_.processes_scanned.fetch_add(1, std::memory_order_relaxed);
@@ -124,6 +134,13 @@ bool ScanSession::scan_process(Scanner& scanner, ScanResult& result, int64_t pid
         first = std::string(range) + (r.name.empty() ? "" : " " + r.name) + ": " + r.reason;
       }
     }
+    if (reader->capped()) {
+      sink_.note("warning: process " + label + ": --max-process-memory reached after " +
+                 std::to_string(reader->bytes_read()) + " bytes; " +
+                 std::to_string(reader->capped_bytes()) + " bytes in " +
+                 std::to_string(reader->capped_regions()) + " memory region" +
+                 (reader->capped_regions() == 1 ? "" : "s") + " not scanned");
+    }
     if (skipped > 0) {
       sink_.note("warning: process " + label + ": skipped " + std::to_string(skipped) +
                  " unreadable memory region" + (skipped == 1 ? "" : "s") + " (first: " + first +
@@ -134,6 +151,8 @@ bool ScanSession::scan_process(Scanner& scanner, ScanResult& result, int64_t pid
 }
 
 bool ScanSession::finish(FileReport& report, ScanStatus status, const ScanResult& result) {
+  report.module_data = result.module_data;  // -D
+  report.console = result.console;          // console.log
   bool warnings_fail = false;
   if (!args_.no_warnings) {
     report.warnings = result.warnings;

@@ -56,7 +56,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "(1..2) : (for any l in (1..2) : (for any m in (1..2) : (true))))) }",
                  "E219", 1, 0},
         DiagCase{"import \"nope\"\nrule a { condition: true }", "E231", 1, 1},
-        DiagCase{"import \"pe\"\nrule a { condition: true }", "E232", 1, 1},
+        DiagCase{"import \"cuckoo\"\nrule a { condition: true }", "E232", 1, 1},
         DiagCase{"rule a { condition: 1 << -1 }", "E212", 1, 0},
         DiagCase{"rule r1 { condition: true }\nrule x { condition: any of (r*) }\n"
                  "rule r2 { condition: true }",

@@ -80,3 +80,120 @@ TEST(RegexSearch, Quantifiers) {
 }
 
 }  // namespace
+
+// ---- Parity with yara's verification entry, split limit and regex chaining (session 2).
+#include "regex/ast.h"
+#include "regex/program.h"
+
+namespace {
+
+using yarrow::regex::ByteSet;
+using yarrow::regex::ExecOptions;
+using yarrow::regex::HexPiece;
+using yarrow::regex::Program;
+using yarrow::regex::VmScratch;
+
+Program forward_program(const std::string& src) {
+  std::string err;
+  auto parsed = yarrow::regex::parse_regex(src, false, false, err);
+  EXPECT_TRUE(parsed) << src << ": " << err;
+  Program p;
+  EXPECT_TRUE(p.compile(parsed->root, false)) << src;
+  return p;
+}
+
+int run(const Program& p, const std::string& data, uint32_t pc) {
+  VmScratch s;
+  ExecOptions opt;
+  opt.start_pc = pc;
+  std::span<const uint8_t> d(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+  return yarrow::regex::exec_forward(p, d, 0, opt, s);
+}
+
+std::vector<HexPiece> chain(const std::string& src) {
+  std::string err;
+  auto parsed = yarrow::regex::parse_regex(src, false, false, err);
+  EXPECT_TRUE(parsed) << src << ": " << err;
+  return yarrow::regex::split_regex_chain(std::move(parsed->root));
+}
+
+TEST(RegexEntry, OptionalAtTheStartIsMandatoryFromTheEntry) {
+  // yara starts an atomless string at x in x?? (its code reference), so /\s??1*?/ needs the \s.
+  Program p = forward_program("\\s??1*?");
+  EXPECT_EQ(p.code_start(), 1u);
+  EXPECT_EQ(run(p, " 1", 0), 1);
+  EXPECT_EQ(run(p, "1", 0), -1);
+  // From the true start the lazy \s?? is skipped: an empty match.
+  EXPECT_EQ(run(p, " 1", p.code_start()), 0);
+  // Nested optionals and groups are entered the same way.
+  EXPECT_EQ(run(forward_program("((ab)?c)?d"), "d", 0), -1);
+  EXPECT_EQ(run(forward_program("((ab)?c)?d"), "abcd", 0), 4);
+  EXPECT_EQ(run(forward_program("(.)?\\d"), "1", 0), -1);
+}
+
+TEST(RegexEntry, DotAndNonOptionalStartsKeepTheCodeStart) {
+  for (const char* src : {".?\\d", ".??\\d", "a*b", "(a|b)?c|d", "\\b0?[^a]?", "a{0,2}b"}) {
+    EXPECT_EQ(forward_program(src).code_start(), 0u) << src;
+  }
+  EXPECT_EQ(run(forward_program(".?\\d"), "1", 0), 1);
+}
+
+TEST(RegexEntry, MatchesOperatorRunsFromTheCodeStart) {
+  EXPECT_TRUE(search("[0-9A]?\\d", "x1"));
+  EXPECT_TRUE(search("^\\s?\\d", "1"));
+}
+
+TEST(RegexEntry, FirstBytesFollowTheEntry) {
+  ByteSet digits_a;
+  for (char c = '0'; c <= '9'; ++c) digits_a.set(static_cast<uint8_t>(c));
+  digits_a.set('A');
+  EXPECT_EQ(forward_program("[0-9A]?\\d").first_bytes(), digits_a);
+  // Past an assertion both optionals may be skipped: every byte but 'a' can start, via [^a].
+  EXPECT_EQ(forward_program("\\b0?[^a]?").first_bytes().count(), 255u);
+  ByteSet ab;
+  ab.set('a');
+  ab.set('b');
+  EXPECT_EQ(forward_program("a*b").first_bytes(), ab);
+}
+
+std::string alternatives(int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += (i ? "|x" : "x") + std::to_string(i);
+  return s;
+}
+
+std::string nested_ranges(int levels) {
+  return std::string(levels, '(') + "ab" + [&] {
+    std::string t;
+    for (int i = 0; i < levels; ++i) t += "){2,3}";
+    return t;
+  }();
+}
+
+TEST(RegexLimits, AtMost128SplitsLikeYara) {
+  EXPECT_EQ(compile_error(alternatives(129)), "");  // 128 splits
+  EXPECT_EQ(compile_error(alternatives(130)), "regular expression is too complex");
+  // x{2,3} emits x three times around one split: 121 splits at five levels, 364 at six.
+  EXPECT_EQ(compile_error(nested_ranges(5)), "");
+  EXPECT_EQ(compile_error(nested_ranges(6)), "regular expression is too complex");
+  // Repeats of . cost no split in yara (one repeat-any instruction).
+  EXPECT_EQ(compile_error(std::string(200, '.') + "{0,3}" + alternatives(129)), "");
+}
+
+TEST(RegexChain, SplitsAtLazyDotRangesAboveTheThreshold) {
+  auto p = chain("abc.{0,300}?def");
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].gap_min, 0);
+  EXPECT_EQ(p[0].gap_max, 300);
+  p = chain("abc.{0,}?def.{250,260}?ghi");
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[0].gap_max, yarrow::regex::kMaxRepeat);
+  EXPECT_EQ(p[1].gap_min, 250);
+  EXPECT_EQ(chain("(abc.{0,300}?def)").size(), 2u);
+  for (const char* one : {"abc.*?def", "abc.{0,200}?def", "abc(.){0,300}?def", ".{0,300}?def",
+                          "abc.{0,300}?", "a(bc.{0,300}?def)", "abc.{0,300}def", "x|abc.{0,300}?d"}) {
+    EXPECT_EQ(chain(one).size(), 1u) << one;
+  }
+}
+
+}  // namespace

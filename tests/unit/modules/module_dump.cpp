@@ -1,7 +1,9 @@
 // module_dump MODULE FILE: prints the module's value tree for FILE exactly like `yara -D`.
 // module_dump --call MODULE FUNCTION ARGS... FILE: calls a module function directly and prints
 // its result (integer, %f float, quoted string, or UNDEFINED); args are typed by prefix
-// i:123 f:1.5 s:text (s: accepts \xNN escapes).
+// i:123 f:1.5 s:text (s: accepts \xNN escapes) r:regex (ECMAScript, for tests only). FUNCTION may
+// be a path into structures and arrays: rich_signature.version, signatures[1].valid_on.
+#include <regex>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -33,6 +35,55 @@ std::string unescape(std::string_view s) {
   return out;
 }
 
+struct TestRegex {
+  std::regex re;
+};
+
+bool regex_matches(const void* impl, std::string_view s) {
+  return std::regex_search(s.begin(), s.end(), static_cast<const TestRegex*>(impl)->re);
+}
+
+// yara's yr_re_match value: end offset of the last match found trying each start offset.
+int64_t regex_match_end(const void* impl, std::string_view s) {
+  const std::regex& re = static_cast<const TestRegex*>(impl)->re;
+  int64_t result = -1;
+  for (size_t start = 0; start < std::max<size_t>(s.size(), 1); ++start) {
+    std::match_results<std::string_view::const_iterator> m;
+    auto flags = std::regex_constants::match_continuous;
+    if (start > 0) flags |= std::regex_constants::match_prev_avail;
+    if (std::regex_search(s.begin() + start, s.end(), m, re, flags))
+      result = static_cast<int64_t>(start + m.length(0));
+  }
+  return result;
+}
+
+// Resolves "a.b[2].f" to the function field and the tree node of its owning structure.
+bool resolve(const Schema& schema, const ValueTree& tree, std::string path, uint32_t& field,
+             uint32_t& node) {
+  field = Schema::kRoot;
+  node = ValueTree::kRoot;
+  size_t start = 0;
+  while (true) {
+    size_t dot = path.find('.', start);
+    std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    long index = -1;
+    if (size_t br = part.find('['); br != std::string::npos) {
+      index = std::stol(part.substr(br + 1));
+      part = part.substr(0, br);
+    }
+    auto f = schema.member(field, part);
+    if (!f) return false;
+    field = *f;
+    if (dot == std::string::npos) return schema.field(field).type == Type::kFunction;
+    if (node != kNoIndex) node = tree.member(node, part);
+    if (index >= 0) {
+      field = schema.element(field);
+      if (node != kNoIndex) node = tree.child(node, static_cast<size_t>(index));
+    }
+    start = dot + 1;
+  }
+}
+
 class PrintHost : public ModuleHost {
  public:
   void console_log(std::string_view line) override { std::printf("%.*s\n", (int)line.size(), line.data()); }
@@ -50,20 +101,31 @@ int call(int argc, char** argv) {
   std::vector<Arg> args;
   std::vector<std::string> strings;
   strings.reserve(storage.size());
+  std::vector<TestRegex> regexes;
+  regexes.reserve(storage.size());
   for (auto& s : storage) {
     char kind = s[0];
     std::string v = s.substr(2);
     if (kind == 'i' || kind == 'b') { args.emplace_back(static_cast<int64_t>(std::stoll(v, nullptr, 0))); sig += kind; }
     else if (kind == 'f') { args.emplace_back(std::stod(v)); sig += 'f'; }
+    else if (kind == 'r') {
+      regexes.push_back(TestRegex{std::regex(v)});
+      args.emplace_back(RegexArg{&regexes.back(), regex_matches, regex_match_end});
+      sig += 'r';
+    }
     else { strings.push_back(unescape(v)); args.emplace_back(std::string_view(strings.back())); sig += 's'; }
   }
   const Schema& schema = m->schema();
-  auto fn = schema.member(Schema::kRoot, argv[3]);
-  if (!fn || schema.field(*fn).type != Type::kFunction) return 2;
   ValueTree tree = load_module(*m, data);
+  uint32_t fn = 0, self = 0;
+  if (!resolve(schema, tree, argv[3], fn, self)) return 2;
+  if (self == kNoIndex) {  // the owning structure does not exist: yara's undefined
+    std::printf("UNDEFINED\n");
+    return 0;
+  }
   PrintHost host;
-  CallContext ctx{&tree, ValueTree::kRoot, data, &host};
-  for (const Overload& o : schema.overloads(*fn)) {
+  CallContext ctx{&tree, self, data, &host};
+  for (const Overload& o : schema.overloads(fn)) {
     std::string want = o.args;
     for (char& c : want) if (c == 'b') c = 'i';
     std::string have = sig;

@@ -1,0 +1,604 @@
+// Serialization of detail::CompiledRules (see include/yarrow/rules_file.h for the contract).
+//
+// Layout: header | payload.
+//   header  = magic "YARROWC\0", u32 format version, u32 build-id length, build id bytes,
+//             u64 payload size, 32-byte SHA-256 of the payload.
+//   payload = the CompiledRules vectors in declaration order, little-endian fixed-width fields,
+//             strings and vectors prefixed by their u64 length.
+// What is derived (compiled regex programs, the Vectorscan database, the rule prefilter) is
+// rebuilt on load from what is stored (regex sources, string specs, condition code).
+#include "yarrow/rules_file.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <type_traits>
+
+#include "compile/compiled_rules.h"
+#include "compile/prefilter.h"
+#include "modules/module.h"
+
+namespace yarrow {
+namespace {
+
+using detail::CompiledRules;
+using detail::Node;
+using detail::Op;
+
+constexpr char kMagic[8] = {'Y', 'A', 'R', 'R', 'O', 'W', 'C', '\0'};
+constexpr uint32_t kFormatVersion = 1;
+constexpr size_t kShaSize = 32;
+
+// A file written by one build must be read by a build with the same condition code and module
+// schemas: the build id names the format and fingerprints every module schema.
+std::string build_id() {
+  static const std::string id = [] {
+    std::string text = "yarrow-rules-v" + std::to_string(kFormatVersion) + ";ops=" +
+                       std::to_string(static_cast<int>(Op::kForInModule));
+    uint64_t h = 1469598103934665603ull;  // FNV-1a over the schemas' declarations
+    auto mix = [&h](std::string_view s) {
+      for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+      h = (h ^ 0xff) * 1099511628211ull;
+    };
+    for (const modules::Module& m : modules::all_modules()) {
+      const modules::Schema& schema = m.schema();
+      mix(m.name);
+      for (size_t i = 0; i < schema.field_count(); ++i) {
+        const modules::Field& f = schema.field(static_cast<uint32_t>(i));
+        mix(f.name);
+        mix(std::to_string(static_cast<int>(f.type)) + "," + std::to_string(f.parent) + "," +
+            std::to_string(f.child_count) + "," + std::to_string(f.overload_count));
+        if (f.type == modules::Type::kFunction)
+          for (const modules::Overload& o : schema.overloads(static_cast<uint32_t>(i)))
+            mix(o.args + o.result);
+      }
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return text + ";schemas=" + hex;
+  }();
+  return id;
+}
+
+bool sha256(std::span<const uint8_t> data, uint8_t out[kShaSize]) {
+  unsigned int len = 0;
+  return EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr) == 1 &&
+         len == kShaSize;
+}
+
+// ---- writing ------------------------------------------------------------------------------
+
+class Writer {
+ public:
+  void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void u32(uint32_t v) { put(v, 4); }
+  void u64(uint64_t v) { put(v, 8); }
+  void i64(int64_t v) { put(static_cast<uint64_t>(v), 8); }
+  void f64(double v) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, 8);
+    u64(bits);
+  }
+  void str(std::string_view s) {
+    u64(s.size());
+    out_.append(s);
+  }
+  void value(const Value& v) {
+    u8(static_cast<uint8_t>(v.index()));
+    if (const bool* b = std::get_if<bool>(&v)) u8(*b);
+    else if (const int64_t* i = std::get_if<int64_t>(&v)) i64(*i);
+    else if (const double* d = std::get_if<double>(&v)) f64(*d);
+    else str(std::get<std::string>(v));
+  }
+  void strings(const std::vector<std::string>& v) {
+    u64(v.size());
+    for (const std::string& s : v) str(s);
+  }
+  void u32s(const std::vector<uint32_t>& v) {
+    u64(v.size());
+    for (uint32_t x : v) u32(x);
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  void put(uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  std::string out_;
+};
+
+// Adding a field to one of these structs changes its size: update the writer and the reader.
+static_assert(sizeof(Node) == 40, "detail::Node changed: update src/store/rules_file.cpp");
+static_assert(sizeof(detail::CompiledRule) == 20,
+              "detail::CompiledRule changed: update src/store/rules_file.cpp");
+
+void write_spec(Writer& w, const match::StringSpec& s) {
+  w.u8(static_cast<uint8_t>(s.kind));
+  w.str(s.value);
+  w.u8(s.regex_nocase);
+  w.u8(s.regex_dotall);
+  w.u8(s.nocase);
+  w.u8(s.ascii);
+  w.u8(s.wide);
+  w.u8(s.fullword);
+  w.u8(s.xor_);
+  w.u8(s.xor_min);
+  w.u8(s.xor_max);
+  w.u8(s.base64);
+  w.u8(s.base64wide);
+  w.u8(s.base64_alphabet.has_value());
+  if (s.base64_alphabet) w.str(*s.base64_alphabet);
+  w.u8(s.base64wide_alphabet.has_value());
+  if (s.base64wide_alphabet) w.str(*s.base64wide_alphabet);
+  w.u8(s.single_match_ok);
+}
+
+std::string write_payload(const CompiledRules& c) {
+  Writer w;
+  w.u64(c.infos.size());
+  for (const RuleInfo& info : c.infos) {
+    w.str(info.name);
+    w.str(info.ns);
+    w.strings(info.tags);
+    w.u64(info.meta.size());
+    for (const MetaEntry& m : info.meta) {
+      w.str(m.key);
+      w.value(m.value);
+    }
+    w.strings(info.string_ids);
+    w.u8(info.is_private);
+    w.u8(info.is_global);
+  }
+  w.u64(c.rules.size());
+  for (const detail::CompiledRule& r : c.rules) {
+    w.u32(r.ns);
+    w.u32(r.strings_begin);
+    w.u32(r.string_count);
+    w.u32(r.condition);
+    w.u8(r.is_global);
+    w.u8(r.is_private);
+  }
+  w.u64(c.strings.size());
+  for (const detail::CompiledString& s : c.strings) {
+    w.u32(s.rule);
+    w.str(s.id);
+    w.u8(s.is_private);
+    w.u8(s.fixed_offset.has_value());
+    w.i64(s.fixed_offset.value_or(0));
+  }
+  w.strings(c.namespaces);
+  w.strings(c.imports);
+  w.u64(c.externals.size());
+  for (const detail::External& e : c.externals) {
+    w.str(e.name);
+    w.value(e.value);
+  }
+  w.u64(c.nodes.size());
+  for (const Node& n : c.nodes) {
+    w.u8(static_cast<uint8_t>(n.op));
+    w.u8(static_cast<uint8_t>(n.type));
+    w.u8(n.aux);
+    w.u8(n.aux2);
+    w.u32(n.index);
+    w.u32(n.count);
+    w.u32(n.slot);
+    w.u32(n.kids_begin);
+    w.u32(n.kid_count);
+    w.i64(n.ival);
+    w.f64(n.fval);
+  }
+  w.u32s(c.kids);
+  w.u32s(c.set_items);
+  w.strings(c.literals);
+  w.u64(c.regexes.size());
+  for (const detail::CompiledRegex& r : c.regexes) {
+    w.str(r.source);
+    w.u8(r.nocase);
+    w.u8(r.dotall);
+  }
+  w.u32(c.loop_slots);
+  w.u64(c.specs.size());
+  for (const match::StringSpec& s : c.specs) write_spec(w, s);
+  return w.take();
+}
+
+// ---- reading ------------------------------------------------------------------------------
+
+// Reads with bounds checks; the first failure sticks and every later read returns zeros, so
+// the parsing code stays linear and checks ok() at the end.
+class Reader {
+ public:
+  explicit Reader(std::span<const uint8_t> data) : data_(data) {}
+  bool ok() const { return ok_; }
+  bool at_end() const { return pos_ == data_.size(); }
+
+  uint8_t u8() { return static_cast<uint8_t>(get(1)); }
+  uint32_t u32() { return static_cast<uint32_t>(get(4)); }
+  uint64_t u64() { return get(8); }
+  int64_t i64() { return static_cast<int64_t>(get(8)); }
+  double f64() {
+    uint64_t bits = get(8);
+    double d;
+    std::memcpy(&d, &bits, 8);
+    return d;
+  }
+  bool flag() {
+    uint8_t v = u8();
+    if (v > 1) ok_ = false;
+    return v == 1;
+  }
+  std::string str() {
+    uint64_t n = u64();
+    if (!ok_ || n > data_.size() - pos_) return fail_string();
+    std::string s(reinterpret_cast<const char*>(data_.data() + pos_), n);
+    pos_ += n;
+    return s;
+  }
+  // A count of items each at least `min_item_bytes` long: refuses counts the rest of the
+  // payload can't hold, so a damaged count never triggers a huge allocation.
+  size_t count(size_t min_item_bytes) {
+    uint64_t n = u64();
+    if (!ok_ || n > (data_.size() - pos_) / (min_item_bytes ? min_item_bytes : 1)) {
+      ok_ = false;
+      return 0;
+    }
+    return static_cast<size_t>(n);
+  }
+  Value value() {
+    switch (u8()) {
+      case 0: return flag();
+      case 1: return i64();
+      case 2: return f64();
+      case 3: return str();
+      default: ok_ = false; return int64_t{0};
+    }
+  }
+  std::vector<std::string> strings() {
+    std::vector<std::string> v(count(8));
+    for (std::string& s : v) s = str();
+    return v;
+  }
+  std::vector<uint32_t> u32s() {
+    std::vector<uint32_t> v(count(4));
+    for (uint32_t& x : v) x = u32();
+    return v;
+  }
+
+ private:
+  uint64_t get(int bytes) {
+    if (!ok_ || data_.size() - pos_ < static_cast<size_t>(bytes)) {
+      ok_ = false;
+      return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(data_[pos_ + i]) << (8 * i);
+    pos_ += bytes;
+    return v;
+  }
+  std::string fail_string() {
+    ok_ = false;
+    return {};
+  }
+  std::span<const uint8_t> data_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+match::StringSpec read_spec(Reader& r) {
+  match::StringSpec s;
+  uint8_t kind = r.u8();
+  if (kind > static_cast<uint8_t>(match::StringSpec::Kind::kRegex)) kind = 0xff;
+  s.kind = static_cast<match::StringSpec::Kind>(kind);
+  s.value = r.str();
+  s.regex_nocase = r.flag();
+  s.regex_dotall = r.flag();
+  s.nocase = r.flag();
+  s.ascii = r.flag();
+  s.wide = r.flag();
+  s.fullword = r.flag();
+  s.xor_ = r.flag();
+  s.xor_min = r.u8();
+  s.xor_max = r.u8();
+  s.base64 = r.flag();
+  s.base64wide = r.flag();
+  if (r.flag()) s.base64_alphabet = r.str();
+  if (r.flag()) s.base64wide_alphabet = r.str();
+  s.single_match_ok = r.flag();
+  return s;
+}
+
+bool read_payload(Reader& r, CompiledRules& c) {
+  c.infos.resize(r.count(34));
+  for (RuleInfo& info : c.infos) {
+    info.name = r.str();
+    info.ns = r.str();
+    info.tags = r.strings();
+    info.meta.resize(r.count(10));
+    for (MetaEntry& m : info.meta) {
+      m.key = r.str();
+      m.value = r.value();
+      if (std::holds_alternative<double>(m.value)) return false;  // meta is never a float
+    }
+    info.string_ids = r.strings();
+    info.is_private = r.flag();
+    info.is_global = r.flag();
+  }
+  c.rules.resize(r.count(18));
+  for (detail::CompiledRule& rule : c.rules) {
+    rule.ns = r.u32();
+    rule.strings_begin = r.u32();
+    rule.string_count = r.u32();
+    rule.condition = r.u32();
+    rule.is_global = r.flag();
+    rule.is_private = r.flag();
+  }
+  c.strings.resize(r.count(22));
+  for (detail::CompiledString& s : c.strings) {
+    s.rule = r.u32();
+    s.id = r.str();
+    s.is_private = r.flag();
+    bool fixed = r.flag();
+    int64_t offset = r.i64();
+    if (fixed) s.fixed_offset = offset;
+  }
+  c.namespaces = r.strings();
+  c.imports = r.strings();
+  c.externals.resize(r.count(10));
+  for (detail::External& e : c.externals) {
+    e.name = r.str();
+    e.value = r.value();
+  }
+  c.nodes.resize(r.count(40));
+  for (Node& n : c.nodes) {
+    n.op = static_cast<Op>(r.u8());
+    n.type = static_cast<detail::ValueType>(r.u8());
+    n.aux = r.u8();
+    n.aux2 = r.u8();
+    n.index = r.u32();
+    n.count = r.u32();
+    n.slot = r.u32();
+    n.kids_begin = r.u32();
+    n.kid_count = r.u32();
+    n.ival = r.i64();
+    n.fval = r.f64();
+  }
+  c.kids = r.u32s();
+  c.set_items = r.u32s();
+  c.literals = r.strings();
+  c.regexes.resize(r.count(10));
+  for (detail::CompiledRegex& re : c.regexes) {
+    re.source = r.str();
+    re.nocase = r.flag();
+    re.dotall = r.flag();
+  }
+  c.loop_slots = r.u32();
+  c.specs.resize(r.count(23));
+  for (match::StringSpec& s : c.specs) s = read_spec(r);
+  return r.ok() && r.at_end();
+}
+
+// Every index the evaluator and scanner follow, checked against the table it indexes. Kids
+// must precede their parent (the compiler emits them first), which also rules out cycles.
+std::string check_indices(const CompiledRules& c) {
+  auto in = [](uint64_t begin, uint64_t count, size_t size) { return begin + count <= size; };
+  if (c.infos.size() != c.rules.size()) return "rule tables disagree";
+  if (c.specs.size() != c.strings.size()) return "string tables disagree";
+  if (c.loop_slots > 1u << 20) return "too many loop slots";
+  for (const detail::CompiledRule& r : c.rules) {
+    if (r.ns >= c.namespaces.size() || !in(r.strings_begin, r.string_count, c.strings.size()) ||
+        r.condition >= c.nodes.size())
+      return "rule out of range";
+  }
+  for (const detail::CompiledString& s : c.strings)
+    if (s.rule >= c.rules.size()) return "string owner out of range";
+  for (const match::StringSpec& s : c.specs) {
+    if (static_cast<uint8_t>(s.kind) > static_cast<uint8_t>(match::StringSpec::Kind::kRegex))
+      return "bad string kind";
+    if ((s.base64_alphabet && s.base64_alphabet->size() != 64) ||
+        (s.base64wide_alphabet && s.base64wide_alphabet->size() != 64))
+      return "bad base64 alphabet";
+  }
+  for (const std::string& name : c.imports)
+    if (modules::find_module(name) == nullptr) return "unknown module \"" + name + "\"";
+
+  for (size_t i = 0; i < c.nodes.size(); ++i) {
+    const Node& n = c.nodes[i];
+    if (n.op > Op::kForInModule || n.type > detail::ValueType::kObject) return "bad node";
+    if (!in(n.kids_begin, n.kid_count, c.kids.size())) return "node kids out of range";
+    for (uint32_t k = 0; k < n.kid_count; ++k) {
+      uint32_t kid = c.kids[n.kids_begin + k];
+      if (kid != detail::kNoNode && kid >= i) return "node kid out of order";
+    }
+    bool loop_string = n.aux2 == 1;
+    switch (n.op) {
+      case Op::kConstString:
+        if (n.index >= c.literals.size()) return "literal out of range";
+        break;
+      case Op::kExternal:
+        if (n.index >= c.externals.size()) return "external out of range";
+        break;
+      case Op::kRuleRef:
+        if (n.index >= c.rules.size()) return "rule reference out of range";
+        break;
+      case Op::kLoopVar:
+        if (n.slot >= c.loop_slots) return "loop slot out of range";
+        break;
+      case Op::kStringFound: case Op::kStringAt: case Op::kStringIn: case Op::kStringCount:
+      case Op::kStringCountIn: case Op::kStringOffset: case Op::kStringLength:
+        if (loop_string ? n.slot >= c.loop_slots : n.index >= c.strings.size())
+          return "string reference out of range";
+        break;
+      case Op::kMatches: case Op::kRegexArg:
+        if (n.index >= c.regexes.size()) return "regex out of range";
+        break;
+      case Op::kOfStrings: case Op::kForOfStrings: case Op::kOfRules: {
+        if (!in(n.index, n.count, c.set_items.size())) return "set out of range";
+        size_t limit = n.op == Op::kOfRules ? c.rules.size() : c.strings.size();
+        for (uint32_t k = 0; k < n.count; ++k)
+          if (c.set_items[n.index + k] >= limit) return "set item out of range";
+        if (n.op == Op::kForOfStrings && n.slot >= c.loop_slots) return "loop slot out of range";
+        break;
+      }
+      case Op::kForInRange: case Op::kForInEnum:
+        if (n.slot >= c.loop_slots) return "loop slot out of range";
+        break;
+      case Op::kForInModule:
+        if (n.slot + uint64_t{n.aux2 == 1 ? 2u : 1u} > c.loop_slots)
+          return "loop slot out of range";
+        break;
+      case Op::kModuleRoot: case Op::kModuleMember: case Op::kModuleItem:
+      case Op::kModuleLookup:
+        if (n.index >= c.imports.size()) return "module out of range";
+        break;
+      case Op::kModuleCall: {
+        if (n.index >= c.imports.size()) return "module out of range";
+        const modules::Schema& schema = modules::find_module(c.imports[n.index])->schema();
+        if (n.ival < 0 || static_cast<uint64_t>(n.ival) >= schema.field_count())
+          return "module function out of range";
+        const modules::Field& f = schema.field(static_cast<uint32_t>(n.ival));
+        if (f.type != modules::Type::kFunction || n.count >= f.overload_count)
+          return "module function out of range";
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return {};
+}
+
+void fail(RulesFileError& error, RulesFileError::Kind kind, std::string message) {
+  error.kind = kind;
+  error.message = std::move(message);
+}
+
+}  // namespace
+
+bool looks_like_rules_file(std::span<const uint8_t> bytes) {
+  return bytes.size() >= sizeof kMagic && std::memcmp(bytes.data(), kMagic, sizeof kMagic) == 0;
+}
+
+std::string serialize_rules(const Rules& rules) {
+  std::string payload = write_payload(rules.compiled());
+  uint8_t digest[kShaSize] = {};
+  sha256({reinterpret_cast<const uint8_t*>(payload.data()), payload.size()}, digest);
+  Writer header;
+  for (char c : kMagic) header.u8(static_cast<uint8_t>(c));
+  header.u32(kFormatVersion);
+  header.str(build_id());
+  header.u64(payload.size());
+  for (uint8_t b : digest) header.u8(b);
+  return header.take() + payload;
+}
+
+std::shared_ptr<const Rules> deserialize_rules(std::span<const uint8_t> bytes,
+                                               RulesFileError& error,
+                                               const ExternalOverrides& overrides) {
+  using Kind = RulesFileError::Kind;
+  if (!looks_like_rules_file(bytes)) {
+    fail(error, Kind::kNotRulesFile, "not a yarrow compiled rules file");
+    return nullptr;
+  }
+  Reader header(bytes.subspan(sizeof kMagic));
+  uint32_t version = header.u32();
+  std::string id = header.str();
+  uint64_t size = header.u64();
+  uint8_t digest[kShaSize];
+  for (uint8_t& b : digest) b = header.u8();
+  if (!header.ok()) {
+    fail(error, Kind::kCorrupt, "corrupt compiled rules file: truncated header");
+    return nullptr;
+  }
+  if (version != kFormatVersion || id != build_id()) {
+    fail(error, Kind::kMismatched,
+         "compiled rules file was written by another yarrow build (" + id +
+             "); recompile the rules with `yarrow compile`");
+    return nullptr;
+  }
+  size_t header_size = sizeof kMagic + 4 + 8 + id.size() + 8 + kShaSize;
+  std::span<const uint8_t> payload = bytes.subspan(header_size);
+  if (payload.size() != size) {
+    fail(error, Kind::kCorrupt, "corrupt compiled rules file: truncated or padded");
+    return nullptr;
+  }
+  uint8_t actual[kShaSize] = {};
+  if (!sha256(payload, actual) || std::memcmp(actual, digest, kShaSize) != 0) {
+    fail(error, Kind::kCorrupt, "corrupt compiled rules file: checksum mismatch");
+    return nullptr;
+  }
+
+  auto compiled = std::make_unique<CompiledRules>();
+  Reader reader(payload);
+  if (!read_payload(reader, *compiled)) {
+    fail(error, Kind::kCorrupt, "corrupt compiled rules file: malformed payload");
+    return nullptr;
+  }
+  if (std::string why = check_indices(*compiled); !why.empty()) {
+    fail(error, Kind::kCorrupt, "corrupt compiled rules file: " + why);
+    return nullptr;
+  }
+  for (const auto& override_entry : overrides) {
+    const std::string& name = override_entry.first;
+    const Value& value = override_entry.second;
+    auto it = std::find_if(compiled->externals.begin(), compiled->externals.end(),
+                           [&name](const detail::External& e) { return e.name == name; });
+    if (it == compiled->externals.end()) {
+      fail(error, Kind::kBadExternal,
+           "external variable \"" + name + "\" is not defined in the compiled rules");
+      return nullptr;
+    }
+    if (it->value.index() != value.index()) {
+      fail(error, Kind::kBadExternal, "invalid type for external variable \"" + name + "\"");
+      return nullptr;
+    }
+    it->value = value;
+  }
+  for (detail::CompiledRegex& re : compiled->regexes) {
+    std::string message;
+    re.regex = regex::Regex::compile(re.source, re.nocase, re.dotall, message);
+  }
+  if (!compiled->specs.empty()) {
+    std::vector<match::SpecDiagnostic> diags;
+    compiled->patterns = match::PatternSet::build(compiled->specs, match::BuildOptions{}, diags);
+    if (compiled->patterns == nullptr) {
+      fail(error, Kind::kCorrupt, "corrupt compiled rules file: its strings do not build");
+      return nullptr;
+    }
+  }
+  detail::build_prefilter(*compiled);
+  return std::make_shared<const Rules>(std::move(compiled));
+}
+
+bool save_rules_file(const Rules& rules, const std::string& path, RulesFileError& error) {
+  std::string bytes = serialize_rules(rules);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) {
+    fail(error, RulesFileError::Kind::kIo, "could not write " + path);
+    return false;
+  }
+  return true;
+}
+
+std::shared_ptr<const Rules> load_rules_file(const std::string& path, RulesFileError& error,
+                                             const ExternalOverrides& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    fail(error, RulesFileError::Kind::kIo, "could not open file");
+    return nullptr;
+  }
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    fail(error, RulesFileError::Kind::kIo, "could not read file");
+    return nullptr;
+  }
+  return deserialize_rules({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, error,
+                           overrides);
+}
+
+}  // namespace yarrow

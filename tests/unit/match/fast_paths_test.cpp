@@ -1,0 +1,200 @@
+// The matcher's fast paths (perf): long text literals found through a window of them,
+// fixed-length hex strings verified without the regex VM, shared patterns, per-scan reset of
+// only what matched, and the deadline checked while verifying. Expectations come from a naive
+// search over the same data, so they hold whatever window or atom the builder picks.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "match/pattern_set.h"
+#include "match/pattern_set_impl.h"
+
+namespace {
+
+using yarrow::match::PatternScanner;
+using yarrow::match::PatternSet;
+using yarrow::match::ScanLimits;
+using yarrow::match::ScanOutcome;
+using yarrow::match::SpecDiagnostic;
+using yarrow::match::StringSpec;
+
+StringSpec spec(StringSpec::Kind kind, std::string v) {
+  StringSpec s;
+  s.kind = kind;
+  s.value = std::move(v);
+  return s;
+}
+
+std::span<const uint8_t> bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+std::vector<uint64_t> offsets(const PatternScanner& scanner, size_t i) {
+  std::vector<uint64_t> out;
+  for (const auto& m : scanner.matches(i)) out.push_back(m.offset);
+  return out;
+}
+
+// Offsets where `needle` occurs, with `eq` deciding byte equality.
+template <typename Eq>
+std::vector<uint64_t> naive(const std::string& hay, size_t n, Eq eq) {
+  std::vector<uint64_t> out;
+  for (size_t i = 0; i + n <= hay.size(); ++i) {
+    bool ok = true;
+    for (size_t k = 0; k < n && ok; ++k) ok = eq(static_cast<uint8_t>(hay[i + k]), k);
+    if (ok) out.push_back(i);
+  }
+  return out;
+}
+
+uint8_t lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+TEST(FastPaths, LongLiteralsMatchWhereverTheyOccur) {
+  // Random data over a small alphabet so that windows hit often and the rest decides.
+  std::mt19937 rng(7);
+  std::string data(20000, 'a');
+  for (auto& c : data) c = "abAB\0x"[rng() % 6];
+  const std::vector<std::string> needles = {data.substr(0, 30), data.substr(19980, 20),
+                                            data.substr(777, 9), data.substr(5000, 64),
+                                            std::string("abababababababab"), "aBaB\0xaBaB"};
+  std::vector<StringSpec> specs;
+  for (const auto& n : needles) specs.push_back(spec(StringSpec::Kind::kText, n));
+  std::string upper = data.substr(3000, 12);
+  for (auto& c : upper) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+  StringSpec nocase = spec(StringSpec::Kind::kText, upper);
+  nocase.nocase = true;
+  specs.push_back(nocase);
+  std::vector<SpecDiagnostic> diags;
+  auto set = PatternSet::build(specs, {}, diags);
+  ASSERT_TRUE(set);
+  PatternScanner scanner(*set);
+  ASSERT_EQ(scanner.scan_block(bytes(data), 0, {}), ScanOutcome::kOk);
+  for (size_t i = 0; i < needles.size(); ++i) {
+    const std::string& n = needles[i];
+    auto want = naive(data, n.size(), [&](uint8_t c, size_t k) { return c == uint8_t(n[k]); });
+    EXPECT_EQ(offsets(scanner, i), want) << "needle " << i;
+  }
+  const std::string& n = nocase.value;
+  auto want = naive(data, n.size(),
+                    [&](uint8_t c, size_t k) { return lower(c) == lower(uint8_t(n[k])); });
+  EXPECT_FALSE(want.empty());
+  EXPECT_EQ(offsets(scanner, needles.size()), want);
+}
+
+TEST(FastPaths, FixedHexStringsMatchPositionByPosition) {
+  std::mt19937 rng(11);
+  std::string data(50000, '\0');
+  for (auto& c : data) c = static_cast<char>("\x4d\x5a\x90\x00\x41\xff"[rng() % 6]);
+  // Masks, nibbles and wildcards, but no jumps or alternatives.
+  std::vector<StringSpec> specs = {spec(StringSpec::Kind::kHex, "4D 5A ?? 00 41"),
+                                   spec(StringSpec::Kind::kHex, "5A 9? 41 ?? 00 4D"),
+                                   spec(StringSpec::Kind::kHex, "4D 5A 90 00 [1] 41"),
+                                   spec(StringSpec::Kind::kHex, "4D (5A | 41) 90")};
+  std::vector<SpecDiagnostic> diags;
+  auto set = PatternSet::build(specs, {}, diags);
+  ASSERT_TRUE(set);
+  // A one-byte jump is a wildcard: the first three take the fast path, alternatives the VM.
+  const auto& impl = set->impl();
+  ASSERT_EQ(impl.verifiers.size(), 4u);
+  EXPECT_FALSE(impl.verifiers[0].fixed.empty());
+  EXPECT_FALSE(impl.verifiers[1].fixed.empty());
+  EXPECT_FALSE(impl.verifiers[2].fixed.empty());
+  EXPECT_TRUE(impl.verifiers[3].fixed.empty());
+  PatternScanner scanner(*set);
+  ASSERT_EQ(scanner.scan_block(bytes(data), 0, {}), ScanOutcome::kOk);
+  const uint8_t p0[] = {0x4d, 0x5a, 0, 0x00, 0x41};
+  auto want0 = naive(data, 5, [&](uint8_t c, size_t k) { return k == 2 || c == p0[k]; });
+  EXPECT_FALSE(want0.empty());
+  EXPECT_EQ(offsets(scanner, 0), want0);
+  auto want1 = naive(data, 6, [&](uint8_t c, size_t k) {
+    switch (k) {
+      case 0: return c == 0x5a;
+      case 1: return (c & 0xf0) == 0x90;
+      case 2: return c == 0x41;
+      case 3: return true;
+      case 4: return c == 0x00;
+      default: return c == 0x4d;
+    }
+  });
+  EXPECT_EQ(offsets(scanner, 1), want1);
+  auto want2 = naive(data, 6, [&](uint8_t c, size_t k) {
+    const int p[] = {0x4d, 0x5a, 0x90, 0x00, -1, 0x41};
+    return p[k] < 0 || c == p[k];
+  });
+  EXPECT_EQ(offsets(scanner, 2), want2);
+}
+
+TEST(FastPaths, ResetClearsOnlyWhatMatchedAndTracksTouchedStrings) {
+  std::vector<StringSpec> specs = {spec(StringSpec::Kind::kText, "hello"),
+                                   spec(StringSpec::Kind::kText, "world"),
+                                   spec(StringSpec::Kind::kHex, "68 65 6C"),
+                                   spec(StringSpec::Kind::kText, "hello")};
+  std::vector<SpecDiagnostic> diags;
+  auto set = PatternSet::build(specs, {}, diags);
+  ASSERT_TRUE(set);
+  PatternScanner scanner(*set);
+  const std::string a = "say hello, hello";
+  ASSERT_EQ(scanner.scan_block(bytes(a), 0, {}), ScanOutcome::kOk);
+  std::vector<uint32_t> touched(scanner.touched_strings().begin(),
+                                scanner.touched_strings().end());
+  std::sort(touched.begin(), touched.end());
+  EXPECT_EQ(touched, (std::vector<uint32_t>{0, 2, 3}));
+  EXPECT_EQ(offsets(scanner, 0), (std::vector<uint64_t>{4, 11}));
+  EXPECT_EQ(offsets(scanner, 3), (std::vector<uint64_t>{4, 11}));  // shared pattern
+  scanner.reset();
+  EXPECT_TRUE(scanner.touched_strings().empty());
+  const std::string b = "world";
+  ASSERT_EQ(scanner.scan_block(bytes(b), 0, {}), ScanOutcome::kOk);
+  EXPECT_TRUE(scanner.matches(0).empty());
+  EXPECT_TRUE(scanner.matches(2).empty());
+  EXPECT_EQ(offsets(scanner, 1), (std::vector<uint64_t>{0}));
+}
+
+TEST(FastPaths, ChunkedScanFindsTheSameMatches) {
+  // Blocks over Vectorscan's 4 GiB limit are scanned in overlapping chunks; small chunks here
+  // put many occurrences across chunk borders.
+  std::mt19937 rng(5);
+  std::string data(30000, 'a');
+  for (auto& c : data) c = "abc\0"[rng() % 4];
+  std::vector<StringSpec> specs = {spec(StringSpec::Kind::kText, data.substr(100, 3)),
+                                   spec(StringSpec::Kind::kText, data.substr(2000, 8)),
+                                   spec(StringSpec::Kind::kText, data.substr(900, 20)),
+                                   spec(StringSpec::Kind::kHex, "61 62 ?? 63"),
+                                   spec(StringSpec::Kind::kRegex, "ab[bc]+a")};
+  std::vector<SpecDiagnostic> diags;
+  auto set = PatternSet::build(specs, {}, diags);
+  ASSERT_TRUE(set);
+  PatternScanner whole(*set);
+  ASSERT_EQ(whole.scan_block(bytes(data), 0, {}), ScanOutcome::kOk);
+  for (uint64_t chunk : {64u, 100u, 257u}) {
+    PatternScanner chunked(*set);
+    ScanLimits limits;
+    limits.chunk_bytes = chunk;
+    ASSERT_EQ(chunked.scan_block(bytes(data), 0, limits), ScanOutcome::kOk);
+    for (size_t i = 0; i < specs.size(); ++i) {
+      EXPECT_FALSE(whole.matches(i).empty()) << i;
+      EXPECT_EQ(offsets(chunked, i), offsets(whole, i)) << "string " << i << " chunk " << chunk;
+    }
+  }
+}
+
+TEST(FastPaths, DeadlineStopsPathologicalVerification) {
+  // /\x00+/ over zeros verifies up to 4 KB from every offset: minutes without a deadline.
+  std::vector<StringSpec> specs = {spec(StringSpec::Kind::kRegex, "\\x00+")};
+  std::vector<SpecDiagnostic> diags;
+  auto set = PatternSet::build(specs, {}, diags);
+  ASSERT_TRUE(set);
+  PatternScanner scanner(*set);
+  const std::string zeros(8 << 20, '\0');
+  ScanLimits limits;
+  const auto start = std::chrono::steady_clock::now();
+  limits.deadline = start + std::chrono::milliseconds(200);
+  EXPECT_EQ(scanner.scan_block(bytes(zeros), 0, limits), ScanOutcome::kTimeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+}  // namespace
