@@ -141,10 +141,12 @@ class Extractor {
         for (const auto& k : n.kids) process(k, o);
         return;
       case NodeKind::kAlt: {
-        flush(o);
+        // yara appends the alternation's atoms before the run that precedes it, so on equal
+        // quality the alternation wins.
         std::vector<const Node*> branches;
         for (const auto& k : n.kids) branches.push_back(&k);
         alternation(branches, o, false);
+        flush(o);
         return;
       }
       case NodeKind::kRepeat: {

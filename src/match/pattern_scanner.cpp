@@ -198,7 +198,6 @@ void PatternScanner::Impl::verify(const Verifier& v, size_t atom_start, uint32_t
   }
   regex::ExecOptions opt;
   opt.start_pc = forward_pc;
-  opt.first_to_finish = !set.specs[v.spec].greedy;
   int fwd = -1;
   if (v.ascii) fwd = regex::exec_forward(v.forward, data, atom_start, opt, vm);
   if (fwd < 0 && v.wide) {

@@ -171,7 +171,7 @@ std::optional<ParsedSpec> parse_spec(const StringSpec& spec, std::string& error)
     if (!r) return std::nullopt;
     p.greedy = r->has_greedy;
     p.dot_star = r->has_dot_star;
-    p.pieces.push_back(regex::HexPiece{std::move(r->root), 0, 0});
+    p.pieces = regex::split_regex_chain(std::move(r->root));
   } else {
     auto h = regex::parse_hex(spec.value, error);
     if (!h) return std::nullopt;
@@ -384,7 +384,7 @@ bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
   }
   if (v.fixed.empty() && !atoms.leaves.empty()) choose_guards(node, atoms, v);
   if (atoms.leaves.empty()) {
-    v.first_bytes = atoms.first_bytes;
+    v.first_bytes = v.forward.first_bytes();
     impl.atomless.push_back(vi);
   }
   for (const auto& leaf : atoms.leaves) {
