@@ -276,12 +276,18 @@ ScanStatus Scanner::scan_memory(std::span<const uint8_t> data, ScanResult& resul
 ScanStatus Scanner::scan_file(const std::string& path, ScanResult& result) {
   result.rules.clear();
   result.warnings.clear();
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a path that became a FIFO after the caller stat'ed it must not block this
+  // thread in open() waiting for a writer (it has no effect on regular files).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return ScanStatus::kCannotOpen;
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     ::close(fd);
     return ScanStatus::kCannotRead;
+  }
+  if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+    ::close(fd);
+    return ScanStatus::kCannotOpen;
   }
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);

@@ -1,6 +1,9 @@
 // Scanner behaviour: files, result contents, and one Rules shared by many threads.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -67,6 +70,20 @@ TEST(Scanner, Files) {
   EXPECT_EQ(scanner.scan_file((dir / "hello.bin").string(), result), ScanStatus::kOk);
   EXPECT_EQ(result.rules.size(), 3u);
   fs::remove_all(dir);
+}
+
+// A path that is (or became, after a directory walk stat'ed it) a FIFO with no writer must be
+// refused at once, never block the scanning thread in open().
+TEST(Scanner, FifoIsRefusedWithoutBlocking) {
+  Compiled out = compile(kRules);
+  ASSERT_NE(out.rules, nullptr);
+  Scanner scanner(out.rules);
+  ScanResult result;
+  fs::path fifo = fs::temp_directory_path() / ("yarrow_fifo_" + std::to_string(getpid()));
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(scanner.scan_file(fifo.string(), result), ScanStatus::kCannotOpen);
+  fs::remove(fifo);
 }
 
 TEST(Scanner, ThreadsShareOneRules) {
