@@ -158,8 +158,15 @@ class HexParser {
       Node n;
       n.kind = NodeKind::kBytes;
       n.origin = ByteOrigin::kHex;
-      for (int b = 0; b < 256; ++b)
-        if ((b & cur_.mask) == (cur_.value & cur_.mask)) n.set.set(b);
+      // Exact bytes and ?? are most of every ruleset's hex: no 256-step loop for them.
+      if (cur_.mask == 0xFF) {
+        n.set.set(cur_.value);
+      } else if (cur_.mask == 0) {
+        n.set.set();
+      } else {
+        for (int b = 0; b < 256; ++b)
+          if ((b & cur_.mask) == (cur_.value & cur_.mask)) n.set.set(b);
+      }
       n.literal = cur_.mask == 0xFF;
       advance();
       return n;
