@@ -105,6 +105,14 @@ struct Node {
   double fval = 0;
 };
 
+// A node of the given operation and result type, every other field at its default.
+inline Node make_node(Op op, ValueType type) {
+  Node n;
+  n.op = op;
+  n.type = type;
+  return n;
+}
+
 struct CompiledString {
   uint32_t rule = 0;        // owning rule
   std::string id;           // "$a" or "$"

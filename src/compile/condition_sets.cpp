@@ -14,12 +14,6 @@ using detail::ValueType;
 
 namespace {
 
-Node make(Op op, ValueType type) {
-  Node n;
-  n.op = op;
-  n.type = type;
-  return n;
-}
 
 }  // namespace
 
@@ -109,7 +103,7 @@ ConditionCompiler::Typed ConditionCompiler::string_ref(const ast::Expr& e) {
     default: {
       n.op = e.kind == ExprKind::kStringOffset ? Op::kStringOffset : Op::kStringLength;
       if (e.kids.empty()) {
-        Node one = make(Op::kConstInt, ValueType::kInt);
+        Node one = detail::make_node(Op::kConstInt, ValueType::kInt);
         one.ival = 1;
         kids.push_back(emit(one));
       } else {

@@ -15,12 +15,6 @@ using modules::Type;
 
 namespace {
 
-Node make(Op op, ValueType type) {
-  Node n;
-  n.op = op;
-  n.type = type;
-  return n;
-}
 
 const modules::Schema& schema_of(const detail::CompiledRules& out, uint32_t module) {
   return modules::find_module(out.imports[module])->schema();
@@ -44,7 +38,7 @@ ConditionCompiler::Typed ConditionCompiler::typed_node(Op op, const Typed& base,
                                                        const std::string& name) {
   const modules::Schema& schema = schema_of(out_, base.module);
   const ValueType vt = value_type(schema.field(element_field).type);
-  Node n = make(op, vt);
+  Node n = detail::make_node(op, vt);
   n.index = base.module;
   n.count = count;
   Typed t;
@@ -143,7 +137,7 @@ ConditionCompiler::Typed ConditionCompiler::module_call(const ast::Expr& e) {
       std::string error;
       cr.regex = regex::Regex::compile(cr.source, cr.nocase, cr.dotall, error);
       if (!cr.regex) fail(arg.span, "E223", "invalid regular expression: " + error);
-      Node n = make(Op::kRegexArg, ValueType::kObject);
+      Node n = detail::make_node(Op::kRegexArg, ValueType::kObject);
       n.index = static_cast<uint32_t>(out_.regexes.size());
       out_.regexes.push_back(std::move(cr));
       kids.push_back(emit(n));
@@ -171,7 +165,7 @@ ConditionCompiler::Typed ConditionCompiler::module_call(const ast::Expr& e) {
                              "\" is not supported yet");
   }
   const char result = chosen.result;
-  Node n = make(Op::kModuleCall, result == 'f'   ? ValueType::kFloat
+  Node n = detail::make_node(Op::kModuleCall, result == 'f'   ? ValueType::kFloat
                                  : result == 's' ? ValueType::kString
                                                  : ValueType::kInt);
   n.index = callee.module;

@@ -20,21 +20,9 @@ namespace {
 
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 
-Val undefined() {
-  Val v;
-  v.undef = true;
-  return v;
-}
-Val integer(int64_t i) {
-  Val v;
-  v.i = i;
-  return v;
-}
-Val floating(double f) {
-  Val v;
-  v.f = f;
-  return v;
-}
+using val::floating;
+using val::integer;
+using val::undefined;
 
 unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 

@@ -92,4 +92,23 @@ class Evaluator {
   std::deque<std::string> call_results_;  // strings returned by module functions, per rule
 };
 
+// Value constructors shared by the evaluator's files.
+namespace val {
+inline Evaluator::Val undefined() {
+  Evaluator::Val v;
+  v.undef = true;
+  return v;
+}
+inline Evaluator::Val integer(int64_t i) {
+  Evaluator::Val v;
+  v.i = i;
+  return v;
+}
+inline Evaluator::Val floating(double f) {
+  Evaluator::Val v;
+  v.f = f;
+  return v;
+}
+}  // namespace val
+
 }  // namespace yarrow::eval

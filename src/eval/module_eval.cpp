@@ -16,17 +16,8 @@ using Val = Evaluator::Val;
 
 namespace {
 
-Val undefined() {
-  Val v;
-  v.undef = true;
-  return v;
-}
-
-Val integer(int64_t i) {
-  Val v;
-  v.i = i;
-  return v;
-}
+using val::integer;
+using val::undefined;
 
 bool regex_matches(const void* impl, std::string_view subject) {
   return static_cast<const regex::Regex*>(impl)->search(subject);
