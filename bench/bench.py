@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """yarrow vs yara, side by side, on real rules and real files.
 
-One command builds the corpus (bench/corpus.py), filters module-using rules out of the shared
-rulesets for both tools alike (bench/filter_modules.py), warms the page cache, then runs every
+One command builds the corpus (bench/corpus.py), drops the rules that need the cuckoo module
+(yarrow has every other module) from the shared rulesets for both tools alike
+(bench/filter_modules.py), warms the page cache, then runs every
 workload with yara and yarrow alternately, several times each, and prints a Markdown table:
 median MB/s of each, the ratio, peak RSS, compile time, and whether the outputs are identical.
 It also measures single-core memory read bandwidth (bench/membw.cpp) in the same run.
@@ -10,6 +11,7 @@ It also measures single-core memory read bandwidth (bench/membw.cpp) in the same
 usage: bench/bench.py [--yarrow build/yarrow] [--runs 3] [--mib 1024] [--quick] [--only NAME]
 """
 import argparse
+import hashlib
 import os
 import platform
 import shlex
@@ -58,7 +60,7 @@ def prepare(work, args):
         for name, rel in RULESETS.items():
             out = os.path.join(work, name + ".yar")
             r = subprocess.run([sys.executable, os.path.join(HERE, "filter_modules.py"),
-                                os.path.join(SHARED, rel), out, *EXTERNALS],
+                                os.path.join(SHARED, rel), out, "--drop", "cuckoo", *EXTERNALS],
                                check=True, capture_output=True, text=True)
             rules[name] = out
             notes.append(f"{name}: {r.stdout.strip()}")
@@ -68,20 +70,41 @@ def prepare(work, args):
     return rules, notes
 
 
-def workloads(rules, work):
+def sub_corpus(work, mib):
+    """A subset of the corpus list, up to `mib` MiB: for workloads where yara needs many
+    minutes per GiB (Yara-Rules), so a full run stays within an hour. Returns the list's path."""
+    path = os.path.join(work, f"corpus-{mib}.txt")
+    total, keep = 0, []
+    with open(os.path.join(work, "corpus.txt"), encoding="utf-8", errors="surrogateescape") as f:
+        files = [p for p in f.read().split("\n") if p and os.path.exists(p)]
+    # Hash order mixes the three roots, so the subset looks like the whole corpus.
+    files.sort(key=lambda p: hashlib.sha256(p.encode("utf-8", "surrogateescape")).digest())
+    for p in files:
+        if total >= mib << 20:
+            break
+        keep.append(p)
+        total += os.path.getsize(p)
+    with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write("\n".join(keep) + "\n")
+    return path
+
+
+def workloads(rules, work, slow_mib):
     corpus = ["--scan-list", os.path.join(work, "corpus.txt")]
+    small = ["--scan-list", sub_corpus(work, slow_mib)]
     big = [os.path.join(work, "big.bin")]
     w = [("seed, big file", ["-p", "1"], [rules["seed"]], big),
          ("seed, corpus, -p 1", ["-p", "1"], [rules["seed"]], corpus),
          ("seed, corpus, -p 2", ["-p", "2"], [rules["seed"]], corpus)]
     for name in RULESETS:
         if name in rules:
+            target, label = (small, f"corpus {slow_mib} MiB") if name == "yara-rules" else (corpus, "corpus")
             for p in ("1", "2"):
-                w.append((f"{name} (no modules), corpus, -p {p}", ["-w", "-p", p, *EXTERNALS], [rules[name]], corpus))
+                w.append((f"{name}, {label}, -p {p}", ["-w", "-p", p, *EXTERNALS], [rules[name]], target))
     if all(n in rules for n in RULESETS):
         together = [f"{n.replace('-', '_')}:{rules[n]}" for n in RULESETS]
         for p in ("1", "2"):
-            w.append((f"all three (no modules), corpus, -p {p}", ["-w", "-p", p, *EXTERNALS], together, corpus))
+            w.append((f"all three, corpus {slow_mib} MiB, -p {p}", ["-w", "-p", p, *EXTERNALS], together, small))
     return w
 
 
@@ -92,12 +115,14 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--mib", type=int, default=1024)
     ap.add_argument("--big-mib", type=int, default=1024)
+    ap.add_argument("--slow-mib", type=int, default=128,
+                    help="corpus size for the workloads with Yara-Rules (yara scans it at a few MB/s)")
     ap.add_argument("--quick", action="store_true", help="128 MiB corpus, 1 run: a smoke test")
     ap.add_argument("--only", default="", help="run workloads whose name contains this")
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
     args = ap.parse_args()
     if args.quick:
-        args.mib, args.big_mib, args.runs = 128, 128, 1
+        args.mib, args.big_mib, args.runs, args.slow_mib = 128, 128, 1, min(args.slow_mib, 32)
     os.makedirs(args.work, exist_ok=True)
     rules, notes = prepare(args.work, args)
     corpus_files = open(os.path.join(args.work, "corpus.txt"), encoding="utf-8", errors="surrogateescape").read().split("\n")
@@ -110,10 +135,14 @@ def main():
     empty = os.path.join(args.work, "empty.bin")
     open(empty, "wb").close()
     rows = []
-    for name, opts, rule_args, target in workloads(rules, args.work):
+    for name, opts, rule_args, target in workloads(rules, args.work, args.slow_mib):
         if args.only not in name:
             continue
-        size = big_bytes if target[0].endswith("big.bin") else corpus_bytes
+        if target[0].endswith("big.bin"):
+            size = big_bytes
+        else:
+            with open(target[1], encoding="utf-8", errors="surrogateescape") as f:
+                size = sum(os.path.getsize(p) for p in f.read().split("\n") if p and os.path.exists(p))
         tools = {"yara": [args.yara, *opts, *rule_args, *target],
                  "yarrow": [args.yarrow, "scan", *opts, *rule_args, *target]}
         compile_cmd = {"yara": [args.yara, *opts, *rule_args, empty],
@@ -136,6 +165,26 @@ def main():
         print(f"{name}: yara {rate['yara']:.0f} MB/s, yarrow {rate['yarrow']:.0f} MB/s, "
               f"x{rate['yarrow'] / rate['yara']:.2f}, identical={same}", file=sys.stderr, flush=True)
 
+    # Compile from source vs load precompiled rules (yarac / yarrow compile), per ruleset.
+    loads = []
+    sets = [(n, ["-w", *EXTERNALS], [rules[n]]) for n in ("seed", *RULESETS) if n in rules]
+    if all(n in rules for n in RULESETS):
+        sets.append(("all three", ["-w", *EXTERNALS], [f"{n.replace('-', '_')}:{rules[n]}" for n in RULESETS]))
+    for name, opts, rule_args in sets:
+        if args.only and args.only not in name:
+            continue
+        yc, rc = os.path.join(args.work, "rules.yarc"), os.path.join(args.work, "rules.yrc")
+        subprocess.run(["yarac", *opts, *rule_args, yc], check=True, capture_output=True)
+        subprocess.run([args.yarrow, "compile", *opts, *rule_args, "-o", rc], check=True, capture_output=True)
+        row = [name]
+        for cmd in ([args.yara, *opts, *rule_args, empty], [args.yarrow, "scan", *opts, *rule_args, empty],
+                    [args.yara, "-C", yc, empty], [args.yarrow, "scan", "-C", rc, empty]):
+            runs = [run_once(cmd) for _ in range(max(args.runs, 3))]
+            row.append((statistics.median(r[0] for r in runs), max(r[1] for r in runs) / 1024))
+        loads.append(row)
+        print(f"{name}: compile yara {row[1][0]:.2f} s yarrow {row[2][0]:.2f} s; "
+              f"load yara {row[3][0]:.3f} s yarrow {row[4][0]:.3f} s", file=sys.stderr, flush=True)
+
     cmd = "python3 bench/bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     print(f"# yarrow vs yara {subprocess.run([args.yara, '-v'], capture_output=True, text=True).stdout.strip()}\n")
     print(f"Command: `{cmd}`  ")
@@ -150,6 +199,22 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]:.0f} | {r[2]:.0f} | {r[3]:.2f}x | {r[4]:.0f} | {r[5]:.0f} | {r[6]:.2f} | {r[7]:.2f} | {'yes' if r[8] else 'NO'} |")
+    by_name = {r[0]: r for r in rows}
+    scaling = [(n[:-len(", -p 1")], by_name[n[:-1] + "2"][2] / by_name[n][2], by_name[n[:-1] + "2"][1] / by_name[n][1])
+               for n in by_name if n.endswith(", -p 1") and n[:-1] + "2" in by_name]
+    if scaling:
+        print("\nThreads: throughput with -p 2 over -p 1 (2 cores):\n")
+        print("| workload | yarrow -p 2 / -p 1 | yara -p 2 / -p 1 |")
+        print("|---|---:|---:|")
+        for name, ours, theirs in scaling:
+            print(f"| {name} | {ours:.2f}x | {theirs:.2f}x |")
+    if loads:
+        print("\nRule loading (scan of an empty file; median; peak RSS MiB):\n")
+        print("| rules | yara compile s | yarrow compile s | yara -C load s | yarrow -C load s | RSS MiB yara / yarrow (source) | RSS MiB yara / yarrow (-C) |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for r in loads:
+            print(f"| {r[0]} | {r[1][0]:.2f} | {r[2][0]:.2f} | {r[3][0]:.3f} | {r[4][0]:.3f} | "
+                  f"{r[1][1]:.0f} / {r[2][1]:.0f} | {r[3][1]:.0f} / {r[4][1]:.0f} |")
     seed = [r for r in rows if r[0].startswith("seed, big file")]
     if seed:
         print(f"\nSeed rule on the big file: {seed[0][2] * 1e6 / bandwidth * 100:.1f}% of memory bandwidth (yara: {seed[0][1] * 1e6 / bandwidth * 100:.1f}%).")

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Writes a copy of a YARA rule file without the rules that need modules.
+"""Writes a copy of a YARA rule file without the rules that need some modules.
 
-Until yarrow has modules, benchmarks and compatibility runs compare yara and yarrow on the
-module-free subset of a ruleset, the same subset for both tools. A rule is dropped when it uses
-a module (`pe.`, `math.`, ...) or, transitively, a dropped rule; `import` lines go too. The
-result is checked with yarac, and the counts are printed as JSON on stdout.
+Benchmarks and compatibility runs compare yara and yarrow on the same rules. yarrow has every
+module of Debian's yara but `cuckoo` (it needs a sandbox report, see docs/modules.md), so the
+benchmark drops the rules that use cuckoo, for both tools alike. A rule is dropped when it uses
+one of the dropped modules (`cuckoo.`, ...) or, transitively, a dropped rule; those modules'
+`import` lines go too. The result is checked with yarac, and the counts are printed as JSON.
 
-usage: filter_modules.py IN.yar OUT.yar [-d name=value ...]
+usage: filter_modules.py IN.yar OUT.yar [--drop cuckoo,pe,...] [-d name=value ...]
+       (without --drop, every module is dropped: the module-free subset)
 """
 import json
 import re
@@ -67,12 +69,17 @@ def condition_identifiers(block):
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    src, dst, defines = sys.argv[1], sys.argv[2], sys.argv[3:]
+    src, dst, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+    drop = MODULES
+    if len(rest) >= 2 and rest[0] == "--drop":
+        drop = tuple(m for m in rest[1].split(",") if m)
+        rest = rest[2:]
+    defines = rest
     text = open(src, encoding="utf-8", errors="surrogateescape").read()
-    text = IMPORT_LINE.sub("", text)
+    text = IMPORT_LINE.sub(lambda m: "" if re.search(r'"(%s)"' % "|".join(drop), m.group(0)) else m.group(0), text)
     prelude, blocks = split_rules(text)
     used = {name: condition_identifiers(block) for name, block in blocks}
-    modules = {m + "." for m in MODULES}
+    modules = {m + "." for m in drop}
     dropped = {name for name in used if used[name] & modules}
     while True:  # drop rules that reference dropped rules, until stable
         more = {name for name in used if name not in dropped and used[name] & dropped}

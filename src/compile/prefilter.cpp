@@ -43,16 +43,31 @@ class Analysis {
   const Node& node(uint32_t id) const { return rules_.nodes[id]; }
   uint32_t kid(const Node& n, uint32_t i) const { return rules_.kid(n, i); }
 
-  // Conditions with effects beyond their value (console.log) or ops this analysis doesn't know
-  // are never skipped: only the core language's ops are accepted.
+  // Conditions with effects beyond their value (console.log, console.hex) or ops this analysis
+  // doesn't know are never skipped. Module fields and the other modules' functions only read
+  // the data, so a rule using them can be skipped when its strings say it is false (which also
+  // spares parsing the module for that file).
   bool pure(uint32_t id) const {
     const Node& n = node(id);
-    if (n.op > Op::kForInEnum) return false;
+    if (n.op > Op::kForInModule) return false;
+    if (n.op == Op::kModuleCall && calls_console(n)) return false;
     for (uint32_t i = 0; i < n.kid_count; ++i) {
       const uint32_t k = kid(n, i);
       if (k != kNoNode && !pure(k)) return false;
     }
     return true;
+  }
+
+  // A module function call's owner chain ends at its module's root.
+  bool calls_console(const Node& call) const {
+    const Node* n = &call;
+    for (int guard = 0; n->op != Op::kModuleRoot && n->kid_count > 0 && guard < 1000; ++guard) {
+      const uint32_t k = kid(*n, 0);
+      if (k == kNoNode) return true;
+      n = &node(k);
+    }
+    if (n->op != Op::kModuleRoot || n->index >= rules_.imports.size()) return true;
+    return rules_.imports[n->index] == "console";
   }
 
   static std::vector<uint32_t> one(uint32_t s) { return {s}; }

@@ -112,31 +112,45 @@ EvalStatus Evaluator::run(const EvalInput& input, std::vector<uint8_t>& matched)
   module_data_ = input.data;
   for (auto& t : trees_) t.reset();
   const size_t n_rules = rules_.rules.size();
-  std::fill(rule_results_.begin(), rule_results_.end(), 0);
-  std::vector<uint8_t> ns_failed(rules_.namespaces.size(), 0);
+  if (!input.active_only || results_dirty_) std::fill(rule_results_.begin(), rule_results_.end(), 0);
+  results_dirty_ = true;
+  ns_failed_.assign(rules_.namespaces.size(), 0);
   matched.assign(n_rules, 0);
+  auto eval_rule = [&](size_t r) {
+    const detail::CompiledRule& rule = rules_.rules[r];
+    const Node& root = rules_.nodes[rule.condition];
+    Val v = eval(rule.condition);
+    call_results_.clear();
+    bool ok = !v.undef && truth(root, v) != 0;
+    rule_results_[r] = ok;
+    if (!ok && rule.is_global) ns_failed_[rule.ns] = 1;
+    tick();
+  };
   try {
-    for (size_t r = 0; r < n_rules; ++r) {
-      const detail::CompiledRule& rule = rules_.rules[r];
-      if (r < input.skip.size() && input.skip[r]) {  // perf: prefilter says false
-        rule_results_[r] = 0;
-        if (rule.is_global) ns_failed[rule.ns] = 1;
-        continue;
+    if (input.active_only) {
+      for (uint32_t r : input.active) eval_rule(r);
+    } else {
+      for (size_t r = 0; r < n_rules; ++r) {
+        if (r < input.skip.size() && input.skip[r]) {  // perf: prefilter says false
+          if (rules_.rules[r].is_global) ns_failed_[rules_.rules[r].ns] = 1;
+          continue;
+        }
+        eval_rule(r);
       }
-      const Node& root = rules_.nodes[rule.condition];
-      Val v = eval(rule.condition);
-      call_results_.clear();
-      bool ok = !v.undef && truth(root, v) != 0;
-      rule_results_[r] = ok;
-      if (!ok && rule.is_global) ns_failed[rule.ns] = 1;
-      tick();
     }
   } catch (const Timeout&) {
     in_ = nullptr;
     return EvalStatus::kTimeout;
   }
-  for (size_t r = 0; r < n_rules; ++r) {
-    matched[r] = rule_results_[r] && !ns_failed[rules_.rules[r].ns];
+  if (input.active_only) {
+    for (uint32_t r : input.active) {
+      matched[r] = rule_results_[r] && !ns_failed_[rules_.rules[r].ns];
+      rule_results_[r] = 0;  // the next run starts from all-false without a full clear
+    }
+    results_dirty_ = false;
+  } else {
+    for (size_t r = 0; r < n_rules; ++r)
+      matched[r] = rule_results_[r] && !ns_failed_[rules_.rules[r].ns];
   }
   in_ = nullptr;
   return EvalStatus::kOk;

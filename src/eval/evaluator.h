@@ -41,6 +41,12 @@ struct EvalInput {
   // Rule prefilter (perf, compile/prefilter.h): skip[r] != 0 means rule r is known to be false
   // without evaluating it. Empty: evaluate every rule.
   std::span<const uint8_t> skip;
+  // The same prefilter as a list (perf): when `active_only` is set, only these rules, in
+  // ascending order, are evaluated and every other rule is false. Global rules must be listed
+  // (a failing global rule fails its namespace). Per-scan work then grows with the rules that
+  // can match, not with the rule count.
+  bool active_only = false;
+  std::span<const uint32_t> active;
 };
 
 enum class EvalStatus : uint8_t { kOk, kTimeout };
@@ -83,6 +89,8 @@ class Evaluator {
   const EvalInput* in_ = nullptr;
   std::vector<Val> slots_;
   std::vector<uint8_t> rule_results_;
+  std::vector<uint8_t> ns_failed_;
+  bool results_dirty_ = false;  // rule_results_ may hold values from an interrupted run
   uint32_t ticks_ = 0;
   // Modules: resolved once; trees parsed lazily per scan (a rule set whose conditions never
   // reach a module doesn't pay for parsing it).

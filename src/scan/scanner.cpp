@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 
 #include "compile/compiled_rules.h"
@@ -27,12 +28,23 @@ const char* to_string(ScanStatus status) {
   return "unknown error";
 }
 
+constexpr size_t kReadInsteadOfMap = size_t{64} << 10;
+
 struct Scanner::Impl {
   explicit Impl(const detail::CompiledRules& rules) : compiled(rules), evaluator(rules) {
     if (rules.patterns) patterns = std::make_unique<match::PatternScanner>(*rules.patterns);
     externals.reserve(rules.externals.size());
     for (const detail::External& e : rules.externals) externals.push_back(e.value);
     match_spans.resize(rules.strings.size());
+    // Rules evaluated on every scan: those the prefilter can't gate, and global rules (their
+    // failure must fail the namespace even when their strings didn't match).
+    const detail::RulePrefilter& pf = rules.prefilter;
+    if (pf.gated.size() == rules.rules.size()) {
+      use_active = true;
+      active_mark.assign(rules.rules.size(), 0);
+      for (uint32_t r = 0; r < rules.rules.size(); ++r)
+        if (!pf.gated[r] || rules.rules[r].is_global) always_active.push_back(r);
+    }
   }
 
   ScanStatus scan(std::span<const uint8_t> data, ScanResult& result);
@@ -52,8 +64,14 @@ struct Scanner::Impl {
   // Scratch reused from scan to scan.
   std::vector<std::span<const match::Match>> match_spans;
   std::vector<uint32_t> spans_set;  // entries of match_spans the last scan filled
-  std::vector<uint8_t> skip;        // rule prefilter: rules known false for this scan
+  // Rule prefilter: the rules this scan evaluates (ascending), built from always_active and
+  // the rules of the strings that matched; active_mark dedupes while building.
+  bool use_active = false;
+  std::vector<uint32_t> always_active;
+  std::vector<uint32_t> active;
+  std::vector<uint8_t> active_mark;
   std::vector<uint8_t> matched;
+  std::vector<uint8_t> read_buffer;  // scan_file: small files are read, not mapped
   std::vector<std::vector<std::string>> kept_data;  // scan_blocks: match data per string
   std::optional<std::chrono::steady_clock::time_point> deadline;
   // Modules hook: console.log lines of the current scan go to its result.
@@ -164,18 +182,26 @@ void Scanner::Impl::collect_matches(ScanResult& result) {
 }
 
 void Scanner::Impl::prefilter_rules(eval::EvalInput& input) {
-  // Rules gated by the prefilter stay skipped unless one of their trigger strings matched.
+  // Rules gated by the prefilter stay false unless one of their trigger strings matched.
+  if (!use_active) return;
   const detail::RulePrefilter& pf = compiled.prefilter;
-  if (pf.gated.size() != compiled.rules.size()) return;
-  skip.assign(pf.gated.begin(), pf.gated.end());
+  active.assign(always_active.begin(), always_active.end());
   if (patterns) {
+    for (uint32_t r : always_active) active_mark[r] = 1;
     for (uint32_t s : patterns->touched_strings()) {
       if (s + 1 >= pf.string_begin.size()) continue;
-      for (uint32_t i = pf.string_begin[s]; i < pf.string_begin[s + 1]; ++i)
-        skip[pf.string_rules[i]] = 0;
+      for (uint32_t i = pf.string_begin[s]; i < pf.string_begin[s + 1]; ++i) {
+        const uint32_t r = pf.string_rules[i];
+        if (active_mark[r]) continue;
+        active_mark[r] = 1;
+        active.push_back(r);
+      }
     }
+    for (uint32_t r : active) active_mark[r] = 0;
+    if (active.size() > always_active.size()) std::sort(active.begin(), active.end());
   }
-  input.skip = skip;
+  input.active_only = true;
+  input.active = active;
 }
 
 ScanStatus Scanner::Impl::finish(eval::EvalInput& input, std::span<const uint8_t> data,
@@ -197,7 +223,12 @@ ScanStatus Scanner::Impl::finish(eval::EvalInput& input, std::span<const uint8_t
     }
   }
 
-  for (size_t r = 0; r < compiled.rules.size(); ++r) {
+  // Only the evaluated rules can have matched: with the prefilter on, the report walks them
+  // instead of every rule.
+  const bool walk_all = !use_active || options.report_non_matching;
+  const size_t n_walk = walk_all ? compiled.rules.size() : active.size();
+  for (size_t w = 0; w < n_walk; ++w) {
+    const size_t r = walk_all ? w : active[w];
     const detail::CompiledRule& rule = compiled.rules[r];
     if (rule.is_private) continue;
     if (!matched[r] && !options.report_non_matching) continue;
@@ -297,6 +328,26 @@ ScanStatus Scanner::scan_file(const std::string& path, ScanResult& result) {
   if (size == 0) {
     ::close(fd);
     return impl_->scan({}, result);
+  }
+  if (size <= kReadInsteadOfMap) {
+    // Small files are read into a reused buffer: cheaper than mapping them (no page faults,
+    // no unmap with its TLB flush), and most files of a directory scan are small. Measured on
+    // the bench corpus: 0.15 s -> 0.09 s for the seed rule; 64 KiB beat 256 KiB and 1 MiB.
+    std::vector<uint8_t>& buf = impl_->read_buffer;
+    if (buf.size() < size) buf.resize(size);
+    size_t got = 0;
+    while (got < size) {
+      const ssize_t n = ::pread(fd, buf.data() + got, size - got, static_cast<off_t>(got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        ::close(fd);
+        return ScanStatus::kCannotRead;
+      }
+      if (n == 0) break;  // the file shrank since fstat: scan what is there
+      got += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    return impl_->scan(std::span<const uint8_t>(buf.data(), got), result);
   }
   void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
