@@ -26,6 +26,10 @@ struct CompilerOptions {
   uint32_t max_include_depth = 16;
   bool allow_includes = true;
   uint32_t max_strings_per_rule = 10000;  // yara's --max-strings-per-rule default
+  // build() compiles the string database on a second thread while it builds the regex
+  // programs: less wall time on a machine with a free core, a higher memory peak (the two
+  // builders' peaks coincide; about 150 vs 113 MB on signature-base). Same rules either way.
+  bool parallel_build = true;
 };
 
 class Compiler {

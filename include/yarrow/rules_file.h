@@ -6,6 +6,11 @@
 // from another format version or another build (different module schemas) is refused as
 // "mismatched"; a file whose size or checksum is wrong is refused as "corrupt"; every index in
 // the payload is range-checked on load, so a damaged file yields an error, never a crash.
+//
+// The payload holds the built string matcher (Vectorscan database included), so a load parses
+// no regex and compiles nothing. A stored database Vectorscan refuses (a file compiled on a CPU
+// with features this one lacks, or with another Vectorscan version) is not an error: the
+// matcher is rebuilt from the string specs the file also holds, and results are the same.
 #pragma once
 
 #include <cstdint>

@@ -128,8 +128,28 @@ struct Compiler::Impl {
   std::unique_ptr<detail::CompiledRules> out = std::make_unique<detail::CompiledRules>();
   std::vector<Namespace> namespaces;
   std::unordered_map<std::string, uint32_t> externals;
-  // Where each string was declared, so that matcher diagnostics from build() land there.
-  std::vector<Diagnostic> spec_origin;
+  // Where each string was declared, so that matcher diagnostics from build() land there. Kept
+  // compact (one per string of the whole rule set): file by index into origin_files, rule by
+  // index into out->infos.
+  struct SpecOrigin {
+    uint32_t file = UINT32_MAX;
+    uint32_t line = 0;
+    uint32_t column = 0;
+    uint32_t rule = 0;
+  };
+  std::vector<SpecOrigin> spec_origin;
+  std::vector<std::string> origin_files;
+  std::unordered_map<std::string, uint32_t> origin_file_index;
+  // check()'s work on each string (parallel to out->specs), reused by PatternSet::build.
+  std::vector<std::shared_ptr<const match::CheckedSpec>> checked;
+  // check() is a function of the spec alone, and rule sets repeat strings a lot (signature-base:
+  // about a third): identical specs are checked once. Cleared by build().
+  struct CheckMemo {
+    std::vector<match::SpecDiagnostic> diags;
+    std::shared_ptr<const match::CheckedSpec> checked;
+  };
+  std::unordered_map<std::string, CheckMemo> check_memo;
+  const CheckMemo& check(const match::StringSpec& spec);
 
   uint32_t namespace_index(const std::string& ns);
   template <typename ParseFn>
@@ -139,6 +159,33 @@ struct Compiler::Impl {
   void error(const ast::Unit* unit, const ast::Span* span, const std::string& code,
              const std::string& message, const std::string& rule = "");
 };
+
+namespace {
+
+// Everything PatternSet::check() reads of a spec (not single_match_ok, which is set later).
+std::string check_key(const match::StringSpec& s) {
+  std::string key;
+  key.reserve(s.value.size() + 24);
+  const bool flags[] = {s.regex_nocase, s.regex_dotall, s.nocase, s.ascii, s.wide, s.fullword,
+                        s.xor_, s.base64, s.base64wide, s.base64_alphabet.has_value(),
+                        s.base64wide_alphabet.has_value()};
+  key += static_cast<char>('0' + static_cast<int>(s.kind));
+  for (bool f : flags) key += f ? '1' : '0';
+  key += static_cast<char>(s.xor_min);
+  key += static_cast<char>(s.xor_max);
+  key += s.base64_alphabet.value_or("");
+  key += s.base64wide_alphabet.value_or("");
+  key += s.value;
+  return key;
+}
+
+}  // namespace
+
+const Compiler::Impl::CheckMemo& Compiler::Impl::check(const match::StringSpec& spec) {
+  auto [it, fresh] = check_memo.try_emplace(check_key(spec));
+  if (fresh) it->second.diags = match::PatternSet::check(spec, it->second.checked);
+  return it->second;
+}
 
 void Compiler::Impl::error(const ast::Unit* unit, const ast::Span* span, const std::string& code,
                            const std::string& message, const std::string& rule) {
@@ -230,6 +277,7 @@ bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, 
     return false;
   }
   std::vector<match::StringSpec> specs;
+  std::vector<std::shared_ptr<const match::CheckedSpec>> checked_specs;
   std::unordered_set<std::string_view> seen_ids;
   for (size_t i = 0; i < rule.strings.size(); ++i) {
     const ast::StringDecl& decl = rule.strings[i];
@@ -244,7 +292,9 @@ bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, 
       return false;
     }
     bool spec_failed = false;
-    for (const match::SpecDiagnostic& sd : match::PatternSet::check(*spec)) {
+    const CheckMemo& memo = check(*spec);
+    std::shared_ptr<const match::CheckedSpec> checked_spec = memo.checked;
+    for (const match::SpecDiagnostic& sd : memo.diags) {
       Diagnostic d;
       d.severity = sd.is_error ? Severity::kError : Severity::kWarning;
       d.code = sd.is_error ? "E230" : "W202";
@@ -261,6 +311,7 @@ bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, 
       return false;
     }
     specs.push_back(std::move(*spec));
+    checked_specs.push_back(std::move(checked_spec));
   }
 
   // Register the rule before its condition: yara lets a condition name its own rule.
@@ -305,11 +356,21 @@ bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, 
       return m.kind == ast::Modifier::Kind::kPrivate;
     });
     out->strings.push_back(std::move(cs));
-    out->specs.push_back(specs[i]);
-    Diagnostic origin;
-    origin.rule = rule.name;
-    compile::locate(unit, decl.span, origin);
-    spec_origin.push_back(std::move(origin));
+    out->specs.push_back(std::move(specs[i]));
+    checked.push_back(std::move(checked_specs[i]));
+    Diagnostic where;
+    compile::locate(unit, decl.span, where);
+    SpecOrigin origin;
+    origin.line = where.line;
+    origin.column = where.column;
+    origin.rule = rule_idx;
+    if (!where.file.empty()) {
+      auto [it, fresh] = origin_file_index.try_emplace(
+          where.file, static_cast<uint32_t>(origin_files.size()));
+      if (fresh) origin_files.push_back(where.file);
+      origin.file = it->second;
+    }
+    spec_origin.push_back(origin);
   }
 
   Env env(ns, *out, externals);
@@ -428,14 +489,33 @@ std::shared_ptr<const Rules> Compiler::build() {
   if (impl_->built || has_errors()) return nullptr;
   impl_->built = true;
   detail::CompiledRules& out = *impl_->out;
+  impl_->check_memo = {};  // its strings are no longer needed; free them before the peak
+  // The rules are final: drop the vectors' growth slack before the matcher's memory peak.
+  out.specs.shrink_to_fit();
+  out.strings.shrink_to_fit();
+  out.nodes.shrink_to_fit();
+  out.kids.shrink_to_fit();
+  out.rules.shrink_to_fit();
+  out.infos.shrink_to_fit();
   if (!out.specs.empty()) {
+    match::BuildOptions build_options;
+    build_options.background_database = impl_->options.parallel_build;
     std::vector<match::SpecDiagnostic> sdiags;
-    out.patterns = match::PatternSet::build(out.specs, match::BuildOptions{}, sdiags);
+    out.patterns =
+        match::PatternSet::build(out.specs, build_options, sdiags, impl_->checked);
+    impl_->checked.clear();
+    impl_->checked.shrink_to_fit();
     bool failed = false;
     for (const match::SpecDiagnostic& sd : sdiags) {
       if (!sd.is_error) continue;  // warnings were reported when the string was added
-      Diagnostic d = sd.spec_index < impl_->spec_origin.size() ? impl_->spec_origin[sd.spec_index]
-                                                               : Diagnostic{};
+      Diagnostic d;
+      if (sd.spec_index < impl_->spec_origin.size()) {
+        const Impl::SpecOrigin& o = impl_->spec_origin[sd.spec_index];
+        if (o.file < impl_->origin_files.size()) d.file = impl_->origin_files[o.file];
+        d.line = o.line;
+        d.column = o.column;
+        d.rule = out.infos[o.rule].name;
+      }
       d.code = "E230";
       d.message = sd.message;
       impl_->diags.push_back(std::move(d));

@@ -9,6 +9,10 @@ using regex::Node;
 using regex::NodeKind;
 
 int atom_quality(const std::vector<std::pair<uint8_t, uint8_t>>& atom) {
+  return atom_quality(std::span<const std::pair<uint8_t, uint8_t>>(atom));
+}
+
+int atom_quality(std::span<const std::pair<uint8_t, uint8_t>> atom) {
   // Known bytes score 20 (letters 18, very common bytes 12), nibble masks 4, full wildcards
   // -10, plus 2 per distinct known byte; atoms made of one very common byte are penalised
   // instead. Calibrated against yara 4.2.3's warnings.
@@ -60,7 +64,7 @@ struct RunItem {
 
 // yara trims unknown bytes at the edges of an atom and shrinks mostly-unknown atoms to one byte.
 // Returns the quality and sets [first, first + len) to the kept part.
-int trim_and_rate(const std::vector<RunItem>& win, size_t& first, size_t& len) {
+int trim_and_rate(std::span<const RunItem> win, size_t& first, size_t& len) {
   size_t left = 0;
   while (left < win.size() && win[left].mask == 0) ++left;
   size_t right = win.size();
@@ -79,9 +83,9 @@ int trim_and_rate(const std::vector<RunItem>& win, size_t& first, size_t& len) {
       ++zero;
   }
   if (zero >= ff) len = 1;
-  std::vector<std::pair<uint8_t, uint8_t>> a;
-  for (size_t i = first; i < first + len; ++i) a.emplace_back(win[i].value, win[i].mask);
-  return atom_quality(a);
+  std::pair<uint8_t, uint8_t> a[kMaxAtomLength];
+  for (size_t i = 0; i < len; ++i) a[i] = {win[first + i].value, win[first + i].mask};
+  return atom_quality(std::span<const std::pair<uint8_t, uint8_t>>(a, len));
 }
 
 struct Candidate {
@@ -106,17 +110,11 @@ class Extractor {
 
   Candidate choose(Or& o) {
     flush(o);
-    Candidate best;
-    best.quality = -1;
-    bool any = false;
-    for (auto& c : o.cands) {
-      if (!any || c.quality > best.quality) {
-        best = c;
-        any = true;
-      }
-    }
-    if (!any) best.quality = kMinAtomQuality;
-    return best;
+    if (o.cands.empty()) return Candidate{kMinAtomQuality, {}};
+    size_t best = 0;  // the first of the best
+    for (size_t i = 1; i < o.cands.size(); ++i)
+      if (o.cands[i].quality > o.cands[best].quality) best = i;
+    return std::move(o.cands[best]);
   }
 
   void process(const Node& n, Or& o) {
@@ -225,9 +223,8 @@ class Extractor {
     int best_q = -2;
     size_t best_i = 0, best_first = 0, best_len = 0;
     for (size_t i = 0; i + w <= run.size(); ++i) {
-      std::vector<RunItem> win(run.begin() + i, run.begin() + i + w);
       size_t first, len;
-      int q = trim_and_rate(win, first, len);
+      int q = trim_and_rate(std::span<const RunItem>(run.data() + i, w), first, len);
       if (q > best_q) {
         best_q = q, best_i = i, best_first = first, best_len = len;
       }
@@ -298,10 +295,10 @@ int literal_quality(std::string_view bytes) {
   if (bytes.empty()) return kMinAtomQuality;
   size_t w = std::min<size_t>(bytes.size(), kMaxAtomLength);
   int best = kMinAtomQuality;
+  std::pair<uint8_t, uint8_t> a[kMaxAtomLength];
   for (size_t i = 0; i + w <= bytes.size(); ++i) {
-    std::vector<std::pair<uint8_t, uint8_t>> a;
-    for (size_t k = 0; k < w; ++k) a.emplace_back(static_cast<uint8_t>(bytes[i + k]), 0xFF);
-    best = std::max(best, atom_quality(a));
+    for (size_t k = 0; k < w; ++k) a[k] = {static_cast<uint8_t>(bytes[i + k]), 0xFF};
+    best = std::max(best, atom_quality(std::span<const std::pair<uint8_t, uint8_t>>(a, w)));
   }
   return best;
 }

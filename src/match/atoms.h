@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -26,6 +27,7 @@ inline constexpr int kAtomQualityWarningThreshold = kMaxAtomQuality - 20 * kMaxA
 
 // yara's heuristic quality of an atom given as (byte, mask) pairs.
 int atom_quality(const std::vector<std::pair<uint8_t, uint8_t>>& atom);
+int atom_quality(std::span<const std::pair<uint8_t, uint8_t>> atom);
 // Quality of the best atom of a literal (text strings).
 int literal_quality(std::string_view bytes);
 

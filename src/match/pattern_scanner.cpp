@@ -22,6 +22,16 @@ struct PatternScanner::Impl {
     matches.resize(set.specs.size());
     disabled.assign(set.specs.size(), false);
     unconfirmed.resize(set.piece_slots);
+    // Identical strings share the first one's matches; `aliases` lists the others per first.
+    for (uint32_t i = 0; i < set.canonical.size(); ++i) {
+      if (set.canonical[i] == i) continue;
+      if (aliases.empty()) aliases.resize(set.specs.size());
+      aliases[set.canonical[i]].push_back(i);
+    }
+    for (uint32_t vi : set.atomless) {
+      for (size_t b = 0; b < 256; ++b)
+        if (set.verifiers[vi].first_bytes.test(b)) atomless_start[b] = true;
+    }
   }
   ~Impl() {
     if (scratch != nullptr) hs_free_scratch(scratch);
@@ -33,6 +43,7 @@ struct PatternScanner::Impl {
   std::vector<bool> disabled;
   std::vector<std::vector<PieceMatch>> unconfirmed;  // per chained piece slot
   std::vector<size_t> overflowed;
+  std::vector<std::vector<uint32_t>> aliases;  // empty when no string has a twin
   // What reset() has to clear: strings with matches and piece slots with unconfirmed matches
   // since the last reset, so that a scan costs nothing per string that never matched.
   std::vector<uint32_t> touched;
@@ -40,6 +51,7 @@ struct PatternScanner::Impl {
   regex::VmScratch vm;
   std::vector<int> lengths;
   size_t atomless_cursor = 0;  // next offset where atomless verifiers still have to run
+  bool atomless_start[256] = {};  // bytes that can start some atomless verifier's match
 
   // Runs the verifiers without atoms (yara's zero-length atom) at every offset before `end`.
   void run_atomless_until(size_t end);
@@ -103,6 +115,7 @@ void PatternScanner::Impl::add_match(uint32_t spec, uint64_t offset, uint32_t le
   if (list.size() >= limits.max_matches_per_string) {
     disabled[spec] = true;
     overflowed.push_back(spec);
+    if (!aliases.empty()) overflowed.insert(overflowed.end(), aliases[spec].begin(), aliases[spec].end());
     too_many = true;
     return;
   }
@@ -115,7 +128,10 @@ void PatternScanner::Impl::add_match(uint32_t spec, uint64_t offset, uint32_t le
     }
     return;
   }
-  if (list.empty()) touched.push_back(spec);
+  if (list.empty()) {
+    touched.push_back(spec);
+    if (!aliases.empty()) touched.insert(touched.end(), aliases[spec].begin(), aliases[spec].end());
+  }
   list.insert(list.begin() + static_cast<std::ptrdiff_t>(i), Match{offset, length, xor_key});
 }
 
@@ -308,6 +324,7 @@ void PatternScanner::Impl::run_atomless_until(size_t end) {
   if (set.atomless.empty()) return;
   for (; atomless_cursor < end; ++atomless_cursor) {
     const size_t pos = atomless_cursor;
+    if (!atomless_start[data[pos]]) continue;  // no verifier can start here
     if (out_of_time()) return;
     for (uint32_t vi : set.atomless) {
       const Verifier& v = set.verifiers[vi];
@@ -389,6 +406,8 @@ ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t 
 }
 
 std::span<const Match> PatternScanner::matches(size_t string_index) const {
+  const auto& canonical = impl_->set.canonical;
+  if (string_index < canonical.size()) string_index = canonical[string_index];
   return impl_->matches[string_index];
 }
 

@@ -1,6 +1,7 @@
 // Building a PatternSet: string specs -> literals for one Vectorscan database + regex verifiers.
 #include <algorithm>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include "match/atoms.h"
@@ -366,50 +367,15 @@ void choose_guards(const Node& node, const AtomSelection& atoms, Verifier& v) {
   v.max_length = static_cast<uint32_t>(max_len);
 }
 
-bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const Node& node,
-                  bool ascii, bool wide, AtomSelection& atoms) {
-  Verifier v;
-  v.spec = spec;
-  v.piece = piece;
-  v.ascii = ascii;
-  v.wide = wide;
-  if (!v.forward.compile(node, false)) return false;
-  const auto vi = static_cast<uint32_t>(impl.verifiers.size());
-  std::vector<const Node*> positions;
-  if (!wide && fixed_positions(node, positions) && !positions.empty() &&
-      positions.size() <= regex::kScanLimit) {
-    for (const Node* p : positions) v.fixed.push_back(p->set);
-  } else {
-    positions.clear();
-  }
-  if (v.fixed.empty() && !atoms.leaves.empty()) choose_guards(node, atoms, v);
-  if (atoms.leaves.empty()) {
-    v.first_bytes = v.forward.first_bytes();
-    impl.atomless.push_back(vi);
-  }
+// Phase 1 of a regex/hex piece: its atoms' Vectorscan literals, in the order the scanner relies
+// on (leaf by leaf, ascii then wide). Verification details are filled in by add_verifier.
+void add_atom_literals(PatternSet::Impl& impl, uint32_t spec, uint32_t verifier,
+                       const AtomSelection& atoms, bool ascii, bool wide) {
   for (const auto& leaf : atoms.leaves) {
     Literal lit;
     lit.kind = Literal::Kind::kAtom;
     lit.spec = spec;
-    lit.verifier = vi;
-    lit.forward_pc = static_cast<uint32_t>(std::max<int64_t>(v.forward.pc_of(leaf.start), 0));
-    if (!v.fixed.empty()) {
-      auto at = std::find(positions.begin(), positions.end(), leaf.start);
-      if (at == positions.end()) {
-        v.fixed.clear();  // cannot place the atom: keep the VM
-      } else {
-        lit.atom_offset = static_cast<uint32_t>(at - positions.begin());
-      }
-    }
-    Node prefix;
-    prefix.kind = NodeKind::kConcat;
-    collect_prefix(node, leaf.start, prefix.kids);
-    if (!prefix.kids.empty()) {
-      regex::Program back;
-      if (!back.compile(prefix, true)) return false;
-      lit.backward_prog = static_cast<int32_t>(v.backwards.size());
-      v.backwards.push_back(std::move(back));
-    }
+    lit.verifier = verifier;
     for (int w = 0; w < 2; ++w) {
       if (w == 0 ? !ascii : !wide) continue;
       lit.wide = w == 1;
@@ -421,8 +387,102 @@ bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
       impl.literal_caseless.push_back(false);
     }
   }
+}
+
+// Phase 2: the piece's programs, and where each of its atom literals (from `first_literal` on,
+// as add_atom_literals laid them out) starts verifying. Returns false when a program is too big.
+bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const Node& node,
+                  bool ascii, bool wide, const AtomSelection& atoms, size_t first_literal) {
+  Verifier v;
+  v.spec = spec;
+  v.piece = piece;
+  v.ascii = ascii;
+  v.wide = wide;
+  const auto vi = static_cast<uint32_t>(impl.verifiers.size());
+  std::vector<const Node*> positions;
+  if (!wide && fixed_positions(node, positions) && !positions.empty() &&
+      positions.size() <= regex::kScanLimit) {
+    v.fixed.reserve(positions.size());
+    for (const Node* p : positions) v.fixed.push_back(p->set);
+  } else {
+    positions.clear();
+  }
+  // A fixed piece whose every atom has its place in it is only ever checked position by
+  // position: its programs would never run, so they are not built (a one-instruction stub
+  // keeps forward_pc 0 valid). This is most hex strings, and much of the rules' memory.
+  bool vm_free = !v.fixed.empty() && !atoms.leaves.empty();
+  for (const auto& leaf : atoms.leaves)
+    vm_free = vm_free && std::find(positions.begin(), positions.end(), leaf.start) !=
+                             positions.end();
+  if (vm_free) {
+    if (!v.forward.compile(Node{}, false, {})) return false;
+    size_t li = first_literal;
+    for (const auto& leaf : atoms.leaves) {
+      const auto at = std::find(positions.begin(), positions.end(), leaf.start);
+      for (int w = 0; w < 2; ++w) {
+        if (w == 0 ? !ascii : !wide) continue;
+        Literal& lit = impl.literals[li++];
+        lit.verifier = vi;
+        lit.forward_pc = 0;
+        lit.backward_prog = -1;
+        lit.atom_offset = static_cast<uint32_t>(at - positions.begin());
+      }
+    }
+    impl.verifiers.push_back(std::move(v));
+    return true;
+  }
+  std::vector<const Node*> starts;
+  starts.reserve(atoms.leaves.size());
+  for (const auto& leaf : atoms.leaves) starts.push_back(leaf.start);
+  if (!v.forward.compile(node, false, starts)) return false;
+  if (v.fixed.empty() && !atoms.leaves.empty()) choose_guards(node, atoms, v);
+  if (atoms.leaves.empty()) {
+    v.first_bytes = v.forward.first_bytes();
+    impl.atomless.push_back(vi);
+  }
+  size_t li = first_literal;
+  for (const auto& leaf : atoms.leaves) {
+    const auto forward_pc =
+        static_cast<uint32_t>(std::max<int64_t>(v.forward.pc_of(leaf.start), 0));
+    uint32_t atom_offset = 0;
+    if (!v.fixed.empty()) {
+      auto at = std::find(positions.begin(), positions.end(), leaf.start);
+      if (at == positions.end()) {
+        v.fixed.clear();  // cannot place the atom: keep the VM
+      } else {
+        atom_offset = static_cast<uint32_t>(at - positions.begin());
+      }
+    }
+    int32_t backward_prog = -1;
+    Node prefix;
+    prefix.kind = NodeKind::kConcat;
+    collect_prefix(node, leaf.start, prefix.kids);
+    if (!prefix.kids.empty()) {
+      regex::Program back;
+      if (!back.compile(prefix, true, {})) return false;
+      backward_prog = static_cast<int32_t>(v.backwards.size());
+      v.backwards.push_back(std::move(back));
+    }
+    for (int w = 0; w < 2; ++w) {
+      if (w == 0 ? !ascii : !wide) continue;
+      Literal& lit = impl.literals[li++];
+      lit.verifier = vi;
+      lit.forward_pc = forward_pc;
+      lit.atom_offset = atom_offset;
+      lit.backward_prog = backward_prog;
+    }
+  }
+  v.fixed.shrink_to_fit();
+  v.backwards.shrink_to_fit();
   impl.verifiers.push_back(std::move(v));
   return true;
+}
+
+// Pre-order numbering of a tree's nodes: atom starts are remembered by number between the two
+// phases, which parse the same source into identical trees.
+void number_nodes(const Node& n, std::vector<const Node*>& out) {
+  out.push_back(&n);
+  for (const auto& k : n.kids) number_nodes(k, out);
 }
 
 }  // namespace
@@ -490,43 +550,243 @@ static std::optional<StringSpec> literal_regex_as_text(const StringSpec& spec) {
   return text;
 }
 
-std::vector<SpecDiagnostic> PatternSet::check(const StringSpec& original) {
-  std::vector<SpecDiagnostic> out;
-  auto as_text = literal_regex_as_text(original);
-  const StringSpec& spec = as_text ? *as_text : original;
-  if (spec.kind == StringSpec::Kind::kText) return diagnose(spec, 0, nullptr);
+// A spec as check() leaves it for build(): parsed once, atoms chosen once. The trees are not
+// kept (holding every tree until build() would cost more memory than parsing again costs
+// time); atom starts are remembered by their node's pre-order number instead.
+struct CheckedPiece {
+  AtomSelection atoms;                 // leaf starts are null; see start_number
+  std::vector<uint32_t> start_number;  // per leaf
+  int64_t gap_min = 0;                 // gap to the next piece
+  int64_t gap_max = 0;
+};
+
+struct CheckedSpec {
+  std::optional<StringSpec> as_text;  // a regex of literal characters, as text
+  bool parsed = true;
+  bool greedy = false;
+  std::vector<CheckedPiece> pieces;
+  std::vector<SpecDiagnostic> diags;  // spec_index 0
+};
+
+namespace {
+
+CheckedSpec analyse(const StringSpec& original) {
+  CheckedSpec cs;
+  cs.as_text = literal_regex_as_text(original);
+  const StringSpec& spec = cs.as_text ? *cs.as_text : original;
+  if (spec.kind == StringSpec::Kind::kText) {
+    cs.diags = diagnose(spec, 0, nullptr);
+    return cs;
+  }
   std::string error;
   auto parsed = parse_spec(spec, error);
   if (!parsed) {
     SpecDiagnostic d;
     d.message = error;
-    out.push_back(d);
-    return out;
+    cs.diags.push_back(d);
+    cs.parsed = false;
+    return cs;
   }
-  return diagnose(spec, 0, &*parsed);
+  std::vector<AtomSelection> atoms;
+  atoms.reserve(parsed->pieces.size());
+  for (const auto& piece : parsed->pieces) atoms.push_back(select_atoms(piece.node));
+  cs.diags = diagnose(spec, 0, &*parsed, &atoms);
+  cs.greedy = parsed->greedy;
+  std::vector<const Node*> numbered;
+  for (size_t p = 0; p < parsed->pieces.size(); ++p) {
+    CheckedPiece cp;
+    cp.gap_min = parsed->pieces[p].gap_min;
+    cp.gap_max = parsed->pieces[p].gap_max;
+    if (!atoms[p].leaves.empty()) {
+      numbered.clear();
+      number_nodes(parsed->pieces[p].node, numbered);
+      for (auto& leaf : atoms[p].leaves) {
+        const auto at = std::find(numbered.begin(), numbered.end(), leaf.start);
+        cp.start_number.push_back(static_cast<uint32_t>(at - numbered.begin()));
+        leaf.start = nullptr;
+      }
+    }
+    cp.atoms = std::move(atoms[p]);
+    cs.pieces.push_back(std::move(cp));
+  }
+  return cs;
+}
+
+}  // namespace
+
+std::vector<SpecDiagnostic> PatternSet::check(const StringSpec& spec) {
+  return analyse(spec).diags;
+}
+
+std::vector<SpecDiagnostic> PatternSet::check(const StringSpec& spec,
+                                              std::shared_ptr<const CheckedSpec>& checked) {
+  CheckedSpec cs = analyse(spec);
+  auto diags = cs.diags;
+  // Plain text is cheap to look at again; keeping it would only cost memory.
+  if (cs.as_text || spec.kind != StringSpec::Kind::kText) {
+    checked = std::make_shared<const CheckedSpec>(std::move(cs));
+  } else {
+    checked = nullptr;
+  }
+  return diags;
 }
 
 PatternSet::PatternSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PatternSet::~PatternSet() = default;
 size_t PatternSet::size() const { return impl_->specs.size(); }
 
+namespace {
+
+// A regex/hex piece between the two build phases: its atoms with their start nodes given by
+// pre-order number (the tree itself is parsed again in phase 2 instead of being kept: holding
+// every tree at once would cost more memory than parsing twice costs time).
+struct PendingSpec {
+  size_t spec = 0;
+  bool ascii = true;
+  bool wide = false;
+  std::shared_ptr<const CheckedSpec> checked;
+  std::vector<size_t> first_literal;  // per piece
+};
+
+// The Vectorscan database of every literal, as a job that can run on its own thread: it reads
+// only `exprs`, `flags` and `ids` (pointing into Impl::literal_patterns, untouched meanwhile).
+struct DatabaseJob {
+  std::vector<const char*> exprs;
+  std::vector<unsigned> flags, ids;
+  hs_database_t* db = nullptr;
+  std::string error;
+  bool ok = true;
+
+  void run() {
+    hs_compile_error_t* err = nullptr;
+    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),
+                         static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db,
+                         &err) != HS_SUCCESS) {
+      ok = false;
+      error = err != nullptr ? err->message : "unknown";
+      if (err != nullptr) hs_free_compile_error(err);
+      db = nullptr;
+    }
+  }
+};
+
+// Vectorscan's pure-literal API mishandles literals that start with a NUL byte (and was no
+// faster to compile here), so every literal goes through the regex API, fully escaped.
+// Identical patterns of different strings (shared strings, windows, atoms) are compiled once:
+// pattern id i stands for a group of literals, in literal order. Within one string, identical
+// atoms (alternatives) keep their own ids: the order Vectorscan reports them in decides which
+// alternative is reported, as yara's atom order does.
+void group_literals(PatternSet::Impl& impl, DatabaseJob& job) {
+  std::unordered_map<std::string_view, uint32_t> group_of[2];
+  std::vector<uint32_t> group(impl.literals.size());
+  std::vector<uint32_t> group_size;
+  std::vector<uint32_t> last_member;  // per group
+  for (size_t i = 0; i < impl.literals.size(); ++i) {
+    const bool caseless = impl.literal_caseless[i];
+    auto [it, fresh] = group_of[caseless].try_emplace(impl.literal_patterns[i],
+                                                      static_cast<uint32_t>(job.exprs.size()));
+    if (!fresh && impl.literals[last_member[it->second]].spec == impl.literals[i].spec) {
+      it->second = static_cast<uint32_t>(job.exprs.size());
+      fresh = true;
+    }
+    if (fresh) {
+      last_member.push_back(0);
+      job.exprs.push_back(impl.literal_patterns[i].c_str());
+      job.flags.push_back(caseless ? HS_FLAG_CASELESS : 0);
+      job.ids.push_back(static_cast<unsigned>(job.ids.size()));
+      group_size.push_back(0);
+    }
+    group[i] = it->second;
+    last_member[it->second] = static_cast<uint32_t>(i);
+    ++group_size[it->second];
+  }
+  impl.group_begin.assign(job.exprs.size() + 1, 0);
+  for (size_t g = 0; g < group_size.size(); ++g)
+    impl.group_begin[g + 1] = impl.group_begin[g] + group_size[g];
+  impl.group_members.resize(impl.literals.size());
+  std::vector<uint32_t> fill(impl.group_begin.begin(), impl.group_begin.end() - 1);
+  for (size_t i = 0; i < impl.literals.size(); ++i)
+    impl.group_members[fill[group[i]]++] = static_cast<uint32_t>(i);
+}
+
+// The literal texts are only needed to build the database.
+void release_patterns(PatternSet::Impl& impl) {
+  impl.literal_patterns.clear();
+  impl.literal_patterns.shrink_to_fit();
+  impl.literal_caseless.clear();
+  impl.literal_caseless.shrink_to_fit();
+}
+
+// Everything that decides a string's matches, as one key: equal keys, equal matches.
+std::string spec_key(const StringSpec& s) {
+  std::string key;
+  key.reserve(s.value.size() + 32);
+  key += static_cast<char>(s.kind);
+  const bool flags[] = {s.regex_nocase, s.regex_dotall, s.nocase, s.ascii, s.wide, s.fullword,
+                        s.xor_, s.base64, s.base64wide, s.single_match_ok,
+                        s.base64_alphabet.has_value(), s.base64wide_alphabet.has_value()};
+  for (bool f : flags) key += f ? '1' : '0';
+  key += static_cast<char>(s.xor_min);
+  key += static_cast<char>(s.xor_max);
+  key += s.base64_alphabet.value_or("");
+  key += '\x01';
+  key += s.base64wide_alphabet.value_or("");
+  key += '\x01';
+  key += s.value;
+  return key;
+}
+
+}  // namespace
+
 std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> specs,
                                                     const BuildOptions& options,
                                                     std::vector<SpecDiagnostic>& diags) {
+  return build(specs, options, diags, {});
+}
+
+std::unique_ptr<const PatternSet> PatternSet::build(
+    std::span<const StringSpec> specs, const BuildOptions& options,
+    std::vector<SpecDiagnostic>& diags,
+    std::span<const std::shared_ptr<const CheckedSpec>> checked) {
+  // Phase 1 collects every Vectorscan literal; the database then compiles, on a thread of its
+  // own while phase 2 builds the verifiers' programs (the two take comparable time), or before
+  // phase 2 so that the programs reuse the memory Vectorscan's compiler has freed.
   auto impl = std::make_unique<Impl>();
   bool failed = false;
+  const size_t first_diag = diags.size();
+  std::vector<PendingSpec> pending;
+  uint32_t verifier_count = 0;
+  std::unordered_map<std::string, uint32_t> first_of_kind;  // spec_key -> first such spec
+  impl->canonical.reserve(specs.size());
   for (size_t si = 0; si < specs.size(); ++si) {
-    auto as_text = literal_regex_as_text(specs[si]);
-    const StringSpec& spec = as_text ? *as_text : specs[si];
+    std::shared_ptr<const CheckedSpec> cs = si < checked.size() ? checked[si] : nullptr;
+    if (cs == nullptr) cs = std::make_shared<const CheckedSpec>(analyse(specs[si]));
+    const StringSpec& spec = cs->as_text ? *cs->as_text : specs[si];
+    for (SpecDiagnostic d : cs->diags) {
+      d.spec_index = si;
+      diags.push_back(std::move(d));
+    }
     SpecInfo info;
     info.kind = spec.kind;
     info.fullword = spec.fullword;
-    info.single_match_ok = spec.single_match_ok;
+    info.single_match_ok = specs[si].single_match_ok;  // set after check()
     info.first_piece_slot = impl->piece_slots;
     const auto index = static_cast<uint32_t>(si);
+    if (!cs->parsed) {
+      failed = true;
+      impl->canonical.push_back(index);
+      impl->specs.push_back(std::move(info));
+      continue;
+    }
+    // A string identical to an earlier one gets no literals or verifiers of its own.
+    const auto [first, fresh] = first_of_kind.try_emplace(spec_key(specs[si]), index);
+    impl->canonical.push_back(first->second);
+    if (!fresh) {
+      impl->piece_slots += info.piece_count;  // an unused slot keeps the slot layout uniform
+      impl->specs.push_back(std::move(info));
+      continue;
+    }
     if (spec.kind == StringSpec::Kind::kText) {
-      auto d = diagnose(spec, si, nullptr);
-      diags.insert(diags.end(), d.begin(), d.end());
       for (auto& v : text_variants(spec)) {
         if (v.bytes.empty()) continue;
         Literal lit;
@@ -553,106 +813,94 @@ std::unique_ptr<const PatternSet> PatternSet::build(std::span<const StringSpec> 
       impl->specs.push_back(std::move(info));
       continue;
     }
-    std::string error;
-    auto parsed = parse_spec(spec, error);
-    if (!parsed) {
-      SpecDiagnostic d;
-      d.spec_index = si;
-      d.message = error;
-      diags.push_back(d);
-      failed = true;
-      impl->specs.push_back(std::move(info));
-      continue;
-    }
-    std::vector<AtomSelection> atoms;
-    atoms.reserve(parsed->pieces.size());
-    for (const auto& piece : parsed->pieces) atoms.push_back(select_atoms(piece.node));
-    auto d = diagnose(spec, si, &*parsed, &atoms);
-    diags.insert(diags.end(), d.begin(), d.end());
-    info.greedy = parsed->greedy;
-    info.piece_count = static_cast<uint32_t>(parsed->pieces.size());
+    info.greedy = cs->greedy;
+    info.piece_count = static_cast<uint32_t>(cs->pieces.size());
     info.gap_min.assign(info.piece_count, 0);
     info.gap_max.assign(info.piece_count, 0);
-    for (size_t p = 0; p + 1 < parsed->pieces.size(); ++p) {
-      info.gap_min[p + 1] = parsed->pieces[p].gap_min;
-      info.gap_max[p + 1] = parsed->pieces[p].gap_max;
+    for (size_t p = 0; p + 1 < cs->pieces.size(); ++p) {
+      info.gap_min[p + 1] = cs->pieces[p].gap_min;
+      info.gap_max[p + 1] = cs->pieces[p].gap_max;
     }
     const bool regex_string = spec.kind == StringSpec::Kind::kRegex;
-    const bool ascii = !regex_string || spec.ascii || !spec.wide;
-    const bool wide = regex_string && spec.wide;
-    for (size_t p = 0; p < parsed->pieces.size(); ++p) {
-      if (!add_verifier(*impl, index, static_cast<uint32_t>(p), parsed->pieces[p].node, ascii,
-                        wide, atoms[p])) {
+    PendingSpec ps;
+    ps.spec = si;
+    ps.ascii = !regex_string || spec.ascii || !spec.wide;
+    ps.wide = regex_string && spec.wide;
+    for (const CheckedPiece& cp : cs->pieces) {
+      ps.first_literal.push_back(impl->literals.size());
+      add_atom_literals(*impl, index, verifier_count++, cp.atoms, ps.ascii, ps.wide);
+    }
+    ps.checked = std::move(cs);
+    pending.push_back(std::move(ps));
+    impl->piece_slots += info.piece_count;
+    impl->specs.push_back(std::move(info));
+  }
+
+  DatabaseJob job;
+  std::thread worker;
+  struct Joiner {
+    std::thread& t;
+    ~Joiner() {
+      if (t.joinable()) t.join();
+    }
+  } joiner{worker};
+  if (!failed && !impl->literals.empty()) {
+    group_literals(*impl, job);
+    if (options.background_database) {
+      worker = std::thread([&job] { job.run(); });
+    } else {
+      job.run();
+      release_patterns(*impl);
+    }
+  }
+
+  // Phase 2. Its diagnostics go after phase 1's of the same string, as when one pass did both.
+  std::vector<SpecDiagnostic> late;
+  std::vector<const Node*> numbered;
+  for (PendingSpec& ps : pending) {
+    std::string error;
+    auto parsed = parse_spec(specs[ps.spec], error);  // never a literal regex: those are text
+    for (size_t p = 0; parsed && p < parsed->pieces.size(); ++p) {
+      const CheckedPiece& cp = ps.checked->pieces[p];
+      const Node& node = parsed->pieces[p].node;
+      AtomSelection atoms = cp.atoms;
+      if (!cp.start_number.empty()) {
+        numbered.clear();
+        number_nodes(node, numbered);
+        for (size_t l = 0; l < atoms.leaves.size(); ++l)
+          atoms.leaves[l].start = numbered[cp.start_number[l]];
+      }
+      if (!add_verifier(*impl, static_cast<uint32_t>(ps.spec), static_cast<uint32_t>(p), node,
+                        ps.ascii, ps.wide, atoms, ps.first_literal[p])) {
         SpecDiagnostic d;
-        d.spec_index = si;
+        d.spec_index = ps.spec;
         d.message = "regular expression is too complex";
-        diags.push_back(d);
+        late.push_back(d);
         failed = true;
         break;
       }
     }
-    impl->piece_slots += info.piece_count;
-    impl->specs.push_back(std::move(info));
   }
+  pending.clear();
+  if (!late.empty()) {
+    diags.insert(diags.end(), late.begin(), late.end());
+    std::stable_sort(diags.begin() + static_cast<std::ptrdiff_t>(first_diag), diags.end(),
+                     [](const auto& x, const auto& y) {
+      return x.spec_index < y.spec_index;
+    });
+  }
+  if (worker.joinable()) worker.join();
+  impl->db = job.db;
   if (failed) return nullptr;
-
-  if (!impl->literals.empty()) {
-    // Vectorscan's pure-literal API mishandles literals that start with a NUL byte (and was no
-    // faster to compile here), so every literal goes through the regex API, fully escaped.
-    // Identical patterns of different strings (shared strings, windows, atoms) are compiled
-    // once: pattern id i stands for a group of literals, in literal order. Within one string,
-    // identical atoms (alternatives) keep their own ids: the order Vectorscan reports them in
-    // decides which alternative is reported, as yara's atom order does.
-    std::vector<const char*> exprs;
-    std::vector<unsigned> flags, ids;
-    std::unordered_map<std::string_view, uint32_t> group_of[2];
-    std::vector<uint32_t> group(impl->literals.size());
-    std::vector<uint32_t> group_size;
-    std::vector<uint32_t> last_member;  // per group
-    for (size_t i = 0; i < impl->literals.size(); ++i) {
-      const bool caseless = impl->literal_caseless[i];
-      auto [it, fresh] = group_of[caseless].try_emplace(impl->literal_patterns[i],
-                                                        static_cast<uint32_t>(exprs.size()));
-      if (!fresh && impl->literals[last_member[it->second]].spec == impl->literals[i].spec) {
-        it->second = static_cast<uint32_t>(exprs.size());
-        fresh = true;
-      }
-      if (fresh) {
-        last_member.push_back(0);
-        exprs.push_back(impl->literal_patterns[i].c_str());
-        flags.push_back(caseless ? HS_FLAG_CASELESS : 0);
-        ids.push_back(static_cast<unsigned>(ids.size()));
-        group_size.push_back(0);
-      }
-      group[i] = it->second;
-      last_member[it->second] = static_cast<uint32_t>(i);
-      ++group_size[it->second];
-    }
-    impl->group_begin.assign(exprs.size() + 1, 0);
-    for (size_t g = 0; g < group_size.size(); ++g)
-      impl->group_begin[g + 1] = impl->group_begin[g] + group_size[g];
-    impl->group_members.resize(impl->literals.size());
-    {
-      std::vector<uint32_t> fill(impl->group_begin.begin(), impl->group_begin.end() - 1);
-      for (size_t i = 0; i < impl->literals.size(); ++i)
-        impl->group_members[fill[group[i]]++] = static_cast<uint32_t>(i);
-    }
-    hs_compile_error_t* err = nullptr;
-    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),
-                         static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &impl->db,
-                         &err) != HS_SUCCESS) {
-      SpecDiagnostic d;
-      d.message = std::string("internal error building the pattern database: ") +
-                  (err != nullptr ? err->message : "unknown");
-      if (err != nullptr) hs_free_compile_error(err);
-      diags.push_back(d);
-      return nullptr;
-    }
+  if (!job.ok) {
+    SpecDiagnostic d;
+    d.message = "internal error building the pattern database: " + job.error;
+    diags.push_back(d);
+    return nullptr;
   }
-  // The literal texts are only needed to build the database.
-  impl->literal_patterns.clear();
-  impl->literal_patterns.shrink_to_fit();
-  impl->literal_caseless.clear();
+  release_patterns(*impl);
+  impl->verifiers.shrink_to_fit();
+  impl->literals.shrink_to_fit();
   return std::unique_ptr<const PatternSet>(new PatternSet(std::move(impl)));
 }
 

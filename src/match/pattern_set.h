@@ -63,10 +63,17 @@ struct SpecDiagnostic {
 };
 
 struct BuildOptions {
-  // Nothing yet; limits on regex program size, atom quality thresholds etc. go here.
+  // Compile the Vectorscan database on a thread of its own while the verifiers' programs are
+  // built (faster with a free core; a higher memory peak since both peaks coincide). Without
+  // it the database is compiled first and the programs after, when its memory is free again.
+  bool background_database = true;
 };
 
 class PatternSet;
+
+// What PatternSet::check() worked out about a spec (its parse, atoms and diagnostics), handed
+// back to build() so that each string is parsed and rated once. Opaque outside the builder.
+struct CheckedSpec;
 
 struct Match {
   uint64_t offset = 0;  // base + offset within the block
@@ -132,9 +139,21 @@ class PatternSet {
   // Validates one spec on its own (regex/hex syntax, modifier constraints) so the compiler can
   // report errors at the string's position before building the whole set.
   static std::vector<SpecDiagnostic> check(const StringSpec& spec);
+  // Same, and keeps what was learned for build() in `checked` (added for compile speed).
+  static std::vector<SpecDiagnostic> check(const StringSpec& spec,
+                                           std::shared_ptr<const CheckedSpec>& checked);
+  // build() reusing check()'s work: `checked` is empty or has one entry per spec, each null or
+  // from check() of that very spec (modulo single_match_ok, which check() does not read).
+  static std::unique_ptr<const PatternSet> build(
+      std::span<const StringSpec> specs, const BuildOptions& options,
+      std::vector<SpecDiagnostic>& diags,
+      std::span<const std::shared_ptr<const CheckedSpec>> checked);
 
   struct Impl;
   const Impl& impl() const { return *impl_; }
+  // Wraps an Impl loaded from precompiled rules instead of built (defined with the loader in
+  // match/pattern_set_store.cpp, which checks every index first).
+  static std::unique_ptr<const PatternSet> from_impl(std::unique_ptr<Impl> impl);
 
  private:
   explicit PatternSet(std::unique_ptr<Impl> impl);

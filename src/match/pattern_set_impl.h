@@ -98,6 +98,10 @@ struct PatternSet::Impl {
   std::vector<uint32_t> group_begin;
   std::vector<uint32_t> group_members;
   std::vector<uint32_t> atomless;  // verifiers tried at every offset
+  // Identical strings (same kind, source and modifiers, in any rules; signature-base has about
+  // 10,000) are built and matched once: spec i's matches are those of spec canonical[i], the
+  // first of its kind (canonical[i] == i for that one). Empty: every spec stands for itself.
+  std::vector<uint32_t> canonical;
   uint32_t piece_slots = 0;
   uint32_t max_pattern_bytes = 0;  // longest Vectorscan pattern: overlap between scan chunks
   hs_database_t* db = nullptr;  // one block-mode database; pattern id = group index

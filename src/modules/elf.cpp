@@ -329,6 +329,14 @@ const Schema& elf_schema() {
   return schema;
 }
 
+bool elf_inert(std::span<const uint8_t> data) {
+  // The same tests elf_load makes before it reads anything of the file.
+  if (data.size() < 16 || std::memcmp(data.data(), "\x7f" "ELF", 4) != 0) return true;
+  const uint8_t klass = data[4], encoding = data[5];
+  if ((klass != 1 && klass != 2) || (encoding != 1 && encoding != 2)) return true;
+  return data.size() <= (klass == 1 ? kElf32 : kElf64).ehdr;
+}
+
 void elf_load(ValueTreeBuilder& b, std::span<const uint8_t> data) {
   assign(b, kEt);
   assign(b, kEm);

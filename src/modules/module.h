@@ -119,8 +119,18 @@ class Schema {
 
  private:
   friend class SchemaBuilder;
+  // Members of large structures (pe's root has hundreds of constants, set by name on every
+  // load) are found through this index, sorted by (structure, name hash).
+  struct MemberKey {
+    uint32_t structure = 0;
+    uint32_t position = 0;
+    uint64_t hash = 0;
+  };
+  static uint64_t name_hash(std::string_view name);
+  void index_members();
   std::vector<Field> fields_;
   std::vector<Overload> overloads_;
+  std::vector<MemberKey> member_index_;
 };
 
 // Declarative construction mirroring yara's begin_declarations blocks.
@@ -246,6 +256,10 @@ struct Module {
   std::string_view name;
   const Schema& (*schema)();
   Loader load;
+  // Optional: true when `data` is not of the module's format, so that `load` gives the same
+  // tree (constants only) for it as for any other such data. load_module() then copies a tree
+  // built once instead of building it again for every file (pe's has hundreds of constants).
+  bool (*inert)(std::span<const uint8_t> data) = nullptr;
 };
 
 // Every module yarrow knows, in a fixed order.

@@ -7,6 +7,7 @@ namespace yarrow::modules {
 
 const Schema& elf_schema();
 void elf_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
+bool elf_inert(std::span<const uint8_t> data);
 const Schema& math_schema();
 void math_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
 const Schema& hash_schema();
@@ -14,6 +15,7 @@ const Schema& time_schema();
 const Schema& console_schema();
 const Schema& pe_schema();
 void pe_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
+bool pe_inert(std::span<const uint8_t> data);
 void no_load(ValueTreeBuilder& b, std::span<const uint8_t> data);
 // magic, dex, macho, dotnet (modmore)
 const Schema& magic_schema();

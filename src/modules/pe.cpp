@@ -646,6 +646,10 @@ const Schema& pe_schema() {
   return schema;
 }
 
+bool pe_inert(std::span<const uint8_t> data) {
+  return !pe_detail::nt_header(ByteView(data, false));
+}
+
 void pe_load(ValueTreeBuilder& b, std::span<const uint8_t> data) {
   using namespace pe_detail;
   for (const Constant& c : kConstants) b.set_integer(ValueTreeBuilder::kRoot, c.name, c.value);

@@ -2,16 +2,19 @@
 #include "modules/module.h"
 #include "modules/modules_internal.h"
 
+#include <map>
+#include <mutex>
+
 namespace yarrow::modules {
 
 std::span<const Module> all_modules() {
   static const Module kModules[] = {
-      {"elf", &elf_schema, &elf_load},
+      {"elf", &elf_schema, &elf_load, &elf_inert},
       {"math", &math_schema, &math_load},
       {"hash", &hash_schema, &no_load},
       {"time", &time_schema, &no_load},
       {"console", &console_schema, &no_load},
-      {"pe", &pe_schema, &pe_load},
+      {"pe", &pe_schema, &pe_load, &pe_inert},
       {"magic", &magic_schema, &magic_load},
       {"dex", &dex_schema, &dex_load},
       {"macho", &macho_schema, &macho_load},
@@ -26,10 +29,25 @@ const Module* find_module(std::string_view name) {
   return nullptr;
 }
 
-ValueTree load_module(const Module& module, std::span<const uint8_t> data) {
+namespace {
+ValueTree build_tree(const Module& module, std::span<const uint8_t> data) {
   ValueTreeBuilder builder(module.schema());
   module.load(builder, data);
   return builder.finish();
+}
+}  // namespace
+
+ValueTree load_module(const Module& module, std::span<const uint8_t> data) {
+  if (module.inert != nullptr && module.inert(data)) {
+    // Built on first use, from the first inert data seen: any other gives the same tree.
+    static std::mutex mutex;
+    static std::map<const Module*, ValueTree> inert_trees;
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = inert_trees.find(&module);
+    if (it == inert_trees.end()) it = inert_trees.emplace(&module, build_tree(module, data)).first;
+    return it->second;
+  }
+  return build_tree(module, data);
 }
 
 void no_load(ValueTreeBuilder&, std::span<const uint8_t>) {}

@@ -1,6 +1,7 @@
 // Schema construction: a nested builder flattened breadth-first so siblings are contiguous.
 #include "modules/module.h"
 
+#include <algorithm>
 #include <deque>
 #include <utility>
 
@@ -109,14 +110,52 @@ Schema SchemaBuilder::build() {
       }
     }
   }
+  schema.index_members();
   return schema;
+}
+
+namespace {
+constexpr uint32_t kIndexedMembers = 16;  // structures with more members use the index
+
+bool key_less(uint32_t sa, uint64_t ha, uint32_t sb, uint64_t hb) {
+  return sa != sb ? sa < sb : ha < hb;
+}
+}  // namespace
+
+uint64_t Schema::name_hash(std::string_view name) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+void Schema::index_members() {
+  member_index_.clear();
+  for (uint32_t f = 0; f < fields_.size(); ++f) {
+    const Field& s = fields_[f];
+    if (s.type != Type::kStructure || s.child_count <= kIndexedMembers) continue;
+    for (uint32_t i = 0; i < s.child_count; ++i)
+      member_index_.push_back(MemberKey{f, i, name_hash(fields_[s.first_child + i].name)});
+  }
+  std::sort(member_index_.begin(), member_index_.end(), [](const MemberKey& a, const MemberKey& b) {
+    return key_less(a.structure, a.hash, b.structure, b.hash);
+  });
 }
 
 std::optional<uint32_t> Schema::member_position(uint32_t structure, std::string_view name) const {
   const Field& s = fields_[structure];
   if (s.type != Type::kStructure) return std::nullopt;
-  for (uint32_t i = 0; i < s.child_count; ++i)
-    if (fields_[s.first_child + i].name == name) return i;
+  if (s.child_count <= kIndexedMembers) {
+    for (uint32_t i = 0; i < s.child_count; ++i)
+      if (fields_[s.first_child + i].name == name) return i;
+    return std::nullopt;
+  }
+  const uint64_t h = name_hash(name);
+  auto it = std::lower_bound(member_index_.begin(), member_index_.end(), h,
+                             [structure](const MemberKey& k, uint64_t hash) {
+                               return key_less(k.structure, k.hash, structure, hash);
+                             });
+  for (; it != member_index_.end() && it->structure == structure && it->hash == h; ++it)
+    if (fields_[s.first_child + it->position].name == name) return it->position;
   return std::nullopt;
 }
 

@@ -1,6 +1,8 @@
 #include "regex/program.h"
 
 #include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace yarrow::regex {
 namespace {
@@ -52,6 +54,21 @@ int64_t yara_splits(const Node& n) {
 
 }  // namespace
 
+// Hash tables that keep emission linear: which nodes already have a pc (pc_of() wants the first
+// emission of a node that a repeat unrolls), and which byte sets already have an index (hex
+// jumps and dots repeat the same sets thousands of times).
+struct Program::BuildState {
+  bool track_all = true;
+  std::vector<const Node*> tracked;  // sorted; used when !track_all
+  std::unordered_set<const Node*> recorded;
+  std::unordered_map<ByteSet, uint32_t> set_index;
+  uint32_t last_set = UINT32_MAX;  // runs of one set (jumps, dots) skip the hash
+
+  bool wants(const Node* n) const {
+    return track_all || std::binary_search(tracked.begin(), tracked.end(), n);
+  }
+};
+
 uint32_t Program::add(Inst::Op op, uint32_t x, uint32_t y) {
   insts_.push_back(Inst{op, x, y, false});
   if (insts_.size() > kMaxProgramSize) too_big_ = true;
@@ -65,6 +82,19 @@ int64_t Program::pc_of(const Node* n) const {
 }
 
 bool Program::compile(const Node& root, bool reverse) {
+  BuildState state;
+  return compile_root(root, reverse, state);
+}
+
+bool Program::compile(const Node& root, bool reverse, std::span<const Node* const> tracked) {
+  BuildState state;
+  state.track_all = false;
+  state.tracked.assign(tracked.begin(), tracked.end());
+  std::sort(state.tracked.begin(), state.tracked.end());
+  return compile_root(root, reverse, state);
+}
+
+bool Program::compile_root(const Node& root, bool reverse, BuildState& st) {
   insts_.clear();
   sets_.clear();
   node_pcs_.clear();
@@ -73,13 +103,14 @@ bool Program::compile(const Node& root, bool reverse) {
   code_start_ = 0;
   if (yara_splits(root) > kMaxSplits) return false;
   if (reverse) {
-    emit(root);
+    emit(root, st);
     add(Inst::Op::kMatch);
+    finish();
     return !too_big_;
   }
   // Room for the jump to yara's entry point; kept only when the entry is not the code's start.
   add(Inst::Op::kJmp);
-  uint32_t entry = emit(root);
+  uint32_t entry = emit(root, st);
   add(Inst::Op::kMatch);
   if (too_big_) return false;
   if (entry == 1) {
@@ -98,7 +129,15 @@ bool Program::compile(const Node& root, bool reverse) {
     insts_[0].x = entry;
     code_start_ = 1;
   }
+  finish();
   return true;
+}
+
+void Program::finish() {
+  // Compiled programs live as long as the rules: drop the growth slack of the vectors.
+  insts_.shrink_to_fit();
+  sets_.shrink_to_fit();
+  node_pcs_.shrink_to_fit();
 }
 
 ByteSet Program::first_bytes(uint32_t pc) const {
@@ -132,28 +171,30 @@ ByteSet Program::first_bytes(uint32_t pc) const {
   return out;
 }
 
-uint32_t Program::emit(const Node& n) {
+void Program::record(const Node* n, uint32_t pc, BuildState& st) {
+  if (!st.wants(n)) return;
+  if (st.recorded.insert(n).second) node_pcs_.emplace_back(n, pc);
+}
+
+uint32_t Program::emit(const Node& n, BuildState& st) {
   const uint32_t here = static_cast<uint32_t>(insts_.size());
   if (too_big_) return here;
-  if (n.kind == NodeKind::kRepeat) {
-    bool known = false;
-    for (const auto& np : node_pcs_) known = known || np.first == &n;
-    if (!known) node_pcs_.emplace_back(&n, here);
-  }
+  if (n.kind == NodeKind::kRepeat) record(&n, here, st);
   switch (n.kind) {
     case NodeKind::kEmpty:
       return here;
     case NodeKind::kBytes: {
-      // Reuse identical sets: hex jumps and dots repeat the same one many times.
-      uint32_t idx = static_cast<uint32_t>(sets_.size());
-      for (uint32_t i = sets_.size() > 8 ? static_cast<uint32_t>(sets_.size() - 8) : 0;
-           i < sets_.size(); ++i)
-        if (sets_[i] == n.set) idx = i;
-      if (idx == sets_.size()) sets_.push_back(n.set);
+      // Identical sets share one index.
+      uint32_t idx = st.last_set;
+      if (idx == UINT32_MAX || sets_[idx] != n.set) {
+        auto [it, fresh] =
+            st.set_index.try_emplace(n.set, static_cast<uint32_t>(sets_.size()));
+        if (fresh) sets_.push_back(n.set);
+        idx = it->second;
+        st.last_set = idx;
+      }
       uint32_t pc = add(Inst::Op::kSet, idx);
-      bool known = false;
-      for (const auto& np : node_pcs_) known = known || np.first == &n;
-      if (!known) node_pcs_.emplace_back(&n, pc);
+      record(&n, pc, st);
       return pc;
     }
     case NodeKind::kConcat: {
@@ -161,7 +202,7 @@ uint32_t Program::emit(const Node& n) {
       uint32_t entry = here;
       bool first = true;
       auto one = [&](const Node& k) {
-        uint32_t e = emit(k);
+        uint32_t e = emit(k, st);
         if (first) entry = e;
         first = false;
       };
@@ -179,12 +220,12 @@ uint32_t Program::emit(const Node& n) {
         if (i + 1 < n.kids.size()) {
           uint32_t split = add(Inst::Op::kSplit);
           insts_[split].x = split + 1;
-          emit(n.kids[i]);
+          emit(n.kids[i], st);
           jumps.push_back(add(Inst::Op::kJmp));
           if (too_big_) return here;
           insts_[split].y = static_cast<uint32_t>(insts_.size());
         } else {
-          emit(n.kids[i]);
+          emit(n.kids[i], st);
         }
       }
       if (too_big_) return here;
@@ -195,12 +236,12 @@ uint32_t Program::emit(const Node& n) {
       const Node& body = n.kids[0];
       uint32_t entry = here;
       for (int i = 0; i < n.min && !too_big_; ++i) {
-        uint32_t e = emit(body);
+        uint32_t e = emit(body, st);
         if (i == 0) entry = e;
       }
       if (n.max < 0) {
         uint32_t loop = add(Inst::Op::kSplit);
-        emit(body);
+        emit(body, st);
         add(Inst::Op::kJmp, loop);
         if (too_big_) return here;
         uint32_t exit = static_cast<uint32_t>(insts_.size());
@@ -213,7 +254,7 @@ uint32_t Program::emit(const Node& n) {
       std::vector<uint32_t> splits;
       for (int i = n.min; i < n.max && !too_big_; ++i) {
         splits.push_back(add(Inst::Op::kSplit));
-        uint32_t e = emit(body);
+        uint32_t e = emit(body, st);
         // yara emits x{0,1} as a split and x, and refers to it by x's code: starting there,
         // x is mandatory. `.?` is different (one repeat-any instruction).
         if (n.min == 0 && n.max == 1 && !is_any(body)) entry = e;
@@ -327,6 +368,21 @@ void prepare(const Program& prog, VmScratch& s) {
   s.next.clear();
 }
 
+// Whether the live threads are exactly {body of a greedy single-set loop, the match right after
+// the loop}: `L: split(L+1, E) greedy; L+1: set; L+2: jmp L; E: match`, in that priority.
+bool trailing_set_loop(const Program& prog, const std::vector<uint32_t>& threads) {
+  const auto& insts = prog.insts();
+  const uint32_t body = threads[0];
+  const uint32_t exit = threads[1];
+  if (body == 0 || body + 1 >= insts.size() || exit >= insts.size()) return false;
+  const Inst& set = insts[body];
+  const Inst& jump = insts[body + 1];
+  const Inst& split = insts[body - 1];
+  return set.op == Inst::Op::kSet && jump.op == Inst::Op::kJmp && jump.x == body - 1 &&
+         split.op == Inst::Op::kSplit && split.greedy_loop && split.x == body &&
+         split.y == exit && insts[exit].op == Inst::Op::kMatch;
+}
+
 }  // namespace
 
 int exec_forward(const Program& prog, std::span<const uint8_t> data, size_t start,
@@ -342,6 +398,20 @@ int exec_forward(const Program& prog, std::span<const uint8_t> data, size_t star
   ++s.generation;
   add_thread(prog, rc, 0, opt.start_pc, s, s.current);
   while (!s.current.empty()) {
+    if (!opt.first_to_finish && s.current.size() == 2 && trailing_set_loop(prog, s.current)) {
+      // Only "one more byte of the set, or stop here" is left (e.g. the [^\r=]+ that ends a
+      // string): the longest match runs to the first byte outside the set, found without
+      // stepping the threads. Same result, a plain loop instead of two threads per byte.
+      const ByteSet& set = prog.set(insts[s.current[0]].x);
+      size_t q = start + consumed;
+      const size_t end = start + limit;
+      if (!opt.wide) {
+        while (q < end && set.test(data[q])) ++q;
+      } else {
+        while (q + 2 <= end && set.test(data[q]) && data[q + 1] == 0) q += 2;
+      }
+      return static_cast<int>(q - start);
+    }
     ++s.generation;
     s.next.clear();
     const bool can_step = consumed + step <= limit;

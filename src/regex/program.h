@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "regex/ast.h"
@@ -38,6 +39,9 @@ class Program {
   // that would skip it (so /\s??1*?/ only matches where \s does). code_start() is the true
   // start of the code, used for the `matches` operator.
   bool compile(const Node& root, bool reverse);
+  // Same, but pc_of() answers only for the nodes in `tracked` (kBytes nodes, e.g. atom starts):
+  // remembering every node costs time and memory on long hex strings.
+  bool compile(const Node& root, bool reverse, std::span<const Node* const> tracked);
   uint32_t code_start() const { return code_start_; }
 
   const std::vector<Inst>& insts() const { return insts_; }
@@ -49,9 +53,29 @@ class Program {
   // (first emission when a repeat unrolls it), or -1. Valid for the tree passed to compile().
   int64_t pc_of(const Node* n) const;
 
+  // Storing a compiled program and loading it back without compiling again (precompiled rules,
+  // match/pattern_set_store.cpp). from_parts() trusts its input: the loader checks every target
+  // and set index first. A loaded program has no pc_of() information.
+  const std::vector<ByteSet>& sets() const { return sets_; }
+  bool reverse() const { return reverse_; }
+  static Program from_parts(std::vector<Inst> insts, std::vector<ByteSet> sets,
+                            uint32_t code_start, bool reverse) {
+    Program p;
+    p.insts_ = std::move(insts);
+    p.sets_ = std::move(sets);
+    p.code_start_ = code_start;
+    p.reverse_ = reverse;
+    return p;
+  }
+
  private:
+  // Lookup tables that live only during compile() (see program.cpp).
+  struct BuildState;
   // Emits `n`; returns yara's code reference for it (where verification from it begins).
-  uint32_t emit(const Node& n);
+  uint32_t emit(const Node& n, BuildState& st);
+  bool compile_root(const Node& root, bool reverse, BuildState& st);
+  void record(const Node* n, uint32_t pc, BuildState& st);
+  void finish();
   uint32_t add(Inst::Op op, uint32_t x = 0, uint32_t y = 0);
 
   std::vector<Inst> insts_;

@@ -1,17 +1,27 @@
 // Serialization of detail::CompiledRules (see include/yarrow/rules_file.h for the contract).
 //
 // Layout: header | payload.
-//   header  = magic "YARROWC\0", u32 format version, u32 build-id length, build id bytes,
+//   header  = magic "YARROWC\0", u32 format version, u64 build-id length, build id bytes,
 //             u64 payload size, 32-byte SHA-256 of the payload.
-//   payload = the CompiledRules vectors in declaration order, little-endian fixed-width fields,
-//             strings and vectors prefixed by their u64 length.
-// What is derived (compiled regex programs, the Vectorscan database, the rule prefilter) is
-// rebuilt on load from what is stored (regex sources, string specs, condition code).
+//   payload = the CompiledRules vectors in declaration order: varints for integer fields,
+//             counts and string lengths (match/pattern_set_store.h's ByteWriter), fixed width
+//             for doubles; then the built pattern set (u8 present, u64 length, its encoding,
+//             which ends with the serialized Vectorscan database).
+// Loading rebuilds nothing from the strings: the pattern set is loaded as built. The string
+// specs are stored too, for the one case that needs them: Vectorscan refusing the stored
+// database (a file compiled on a CPU with features this one lacks, or with another Vectorscan
+// version), when the set is rebuilt from them. Condition regexes and the rule prefilter are
+// derived from what is stored and rebuilt on load (cheap).
 #include "yarrow/rules_file.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -20,6 +30,7 @@
 
 #include "compile/compiled_rules.h"
 #include "compile/prefilter.h"
+#include "match/pattern_set_store.h"
 #include "modules/module.h"
 
 namespace yarrow {
@@ -30,7 +41,7 @@ using detail::Node;
 using detail::Op;
 
 constexpr char kMagic[8] = {'Y', 'A', 'R', 'R', 'O', 'W', 'C', '\0'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;  // 2: the built pattern set is stored
 constexpr size_t kShaSize = 32;
 
 // A file written by one build must be read by a build with the same condition code and module
@@ -59,57 +70,51 @@ std::string build_id() {
     }
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-    return text + ";schemas=" + hex;
+    return text + ";schemas=" + hex + ";patterns=" + match::pattern_set_layout_id();
   }();
   return id;
 }
 
-bool sha256(std::span<const uint8_t> data, uint8_t out[kShaSize]) {
+// Bytes already read that the caller may drop from memory (pages of a mapped file, which the
+// kernel reads again if they are touched again); null when the bytes are not a mapping.
+using Release = void (*)(std::span<const uint8_t>);
+
+// SHA-256 of `data`, hashed in slices that are released once hashed.
+bool sha256(std::span<const uint8_t> data, uint8_t out[kShaSize], Release release = nullptr) {
+  constexpr size_t kSlice = size_t{1} << 20;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1;
+  for (size_t at = 0; ok && at < data.size(); at += kSlice) {
+    std::span<const uint8_t> slice = data.subspan(at, std::min(kSlice, data.size() - at));
+    ok = EVP_DigestUpdate(ctx, slice.data(), slice.size()) == 1;
+    if (release != nullptr) release(slice);
+  }
   unsigned int len = 0;
-  return EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr) == 1 &&
-         len == kShaSize;
+  ok = ok && EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == kShaSize;
+  EVP_MD_CTX_free(ctx);
+  return ok;
+}
+
+// Release for a private read-only file mapping: drops the whole pages inside `bytes`.
+void release_mapped(std::span<const uint8_t> bytes) {
+  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<uintptr_t>(bytes.data()) + page - 1) & ~(page - 1);
+  const auto end = (reinterpret_cast<uintptr_t>(bytes.data()) + bytes.size()) & ~(page - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 // ---- writing ------------------------------------------------------------------------------
 
-class Writer {
- public:
-  void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void u32(uint32_t v) { put(v, 4); }
-  void u64(uint64_t v) { put(v, 8); }
-  void i64(int64_t v) { put(static_cast<uint64_t>(v), 8); }
-  void f64(double v) {
-    uint64_t bits;
-    std::memcpy(&bits, &v, 8);
-    u64(bits);
-  }
-  void str(std::string_view s) {
-    u64(s.size());
-    out_.append(s);
-  }
-  void value(const Value& v) {
-    u8(static_cast<uint8_t>(v.index()));
-    if (const bool* b = std::get_if<bool>(&v)) u8(*b);
-    else if (const int64_t* i = std::get_if<int64_t>(&v)) i64(*i);
-    else if (const double* d = std::get_if<double>(&v)) f64(*d);
-    else str(std::get<std::string>(v));
-  }
-  void strings(const std::vector<std::string>& v) {
-    u64(v.size());
-    for (const std::string& s : v) str(s);
-  }
-  void u32s(const std::vector<uint32_t>& v) {
-    u64(v.size());
-    for (uint32_t x : v) u32(x);
-  }
-  std::string take() { return std::move(out_); }
+using Writer = match::ByteWriter;
+using Reader = match::ByteReader;
 
- private:
-  void put(uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  }
-  std::string out_;
-};
+void write_value(Writer& w, const Value& v) {
+  w.u8(static_cast<uint8_t>(v.index()));
+  if (const bool* b = std::get_if<bool>(&v)) w.u8(*b);
+  else if (const int64_t* i = std::get_if<int64_t>(&v)) w.i64(*i);
+  else if (const double* d = std::get_if<double>(&v)) w.f64(*d);
+  else w.str(std::get<std::string>(v));
+}
 
 // Adding a field to one of these structs changes its size: update the writer and the reader.
 static_assert(sizeof(Node) == 40, "detail::Node changed: update src/store/rules_file.cpp");
@@ -139,154 +144,90 @@ void write_spec(Writer& w, const match::StringSpec& s) {
 
 std::string write_payload(const CompiledRules& c) {
   Writer w;
-  w.u64(c.infos.size());
+  w.var(c.infos.size());
   for (const RuleInfo& info : c.infos) {
     w.str(info.name);
     w.str(info.ns);
     w.strings(info.tags);
-    w.u64(info.meta.size());
+    w.var(info.meta.size());
     for (const MetaEntry& m : info.meta) {
       w.str(m.key);
-      w.value(m.value);
+      write_value(w, m.value);
     }
     w.strings(info.string_ids);
     w.u8(info.is_private);
     w.u8(info.is_global);
   }
-  w.u64(c.rules.size());
+  w.var(c.rules.size());
   for (const detail::CompiledRule& r : c.rules) {
-    w.u32(r.ns);
-    w.u32(r.strings_begin);
-    w.u32(r.string_count);
-    w.u32(r.condition);
+    w.var(r.ns);
+    w.var(r.strings_begin);
+    w.var(r.string_count);
+    w.var(r.condition);
     w.u8(r.is_global);
     w.u8(r.is_private);
   }
-  w.u64(c.strings.size());
+  w.var(c.strings.size());
   for (const detail::CompiledString& s : c.strings) {
-    w.u32(s.rule);
+    w.var(s.rule);
     w.str(s.id);
     w.u8(s.is_private);
     w.u8(s.fixed_offset.has_value());
-    w.i64(s.fixed_offset.value_or(0));
+    w.svar(s.fixed_offset.value_or(0));
   }
   w.strings(c.namespaces);
   w.strings(c.imports);
-  w.u64(c.externals.size());
+  w.var(c.externals.size());
   for (const detail::External& e : c.externals) {
     w.str(e.name);
-    w.value(e.value);
+    write_value(w, e.value);
   }
-  w.u64(c.nodes.size());
+  w.var(c.nodes.size());
   for (const Node& n : c.nodes) {
     w.u8(static_cast<uint8_t>(n.op));
     w.u8(static_cast<uint8_t>(n.type));
     w.u8(n.aux);
     w.u8(n.aux2);
-    w.u32(n.index);
-    w.u32(n.count);
-    w.u32(n.slot);
-    w.u32(n.kids_begin);
-    w.u32(n.kid_count);
-    w.i64(n.ival);
+    w.var(n.index);
+    w.var(n.count);
+    w.var(n.slot);
+    w.var(n.kids_begin);
+    w.var(n.kid_count);
+    w.svar(n.ival);
     w.f64(n.fval);
   }
   w.u32s(c.kids);
   w.u32s(c.set_items);
   w.strings(c.literals);
-  w.u64(c.regexes.size());
+  w.var(c.regexes.size());
   for (const detail::CompiledRegex& r : c.regexes) {
     w.str(r.source);
     w.u8(r.nocase);
     w.u8(r.dotall);
   }
-  w.u32(c.loop_slots);
-  w.u64(c.specs.size());
+  w.var(c.loop_slots);
+  w.var(c.specs.size());
   for (const match::StringSpec& s : c.specs) write_spec(w, s);
+  w.u8(c.patterns != nullptr);
+  if (c.patterns != nullptr) {
+    Writer set;
+    match::write_pattern_set(*c.patterns, set);
+    w.blob(set.take());
+  }
   return w.take();
 }
 
 // ---- reading ------------------------------------------------------------------------------
 
-// Reads with bounds checks; the first failure sticks and every later read returns zeros, so
-// the parsing code stays linear and checks ok() at the end.
-class Reader {
- public:
-  explicit Reader(std::span<const uint8_t> data) : data_(data) {}
-  bool ok() const { return ok_; }
-  bool at_end() const { return pos_ == data_.size(); }
-
-  uint8_t u8() { return static_cast<uint8_t>(get(1)); }
-  uint32_t u32() { return static_cast<uint32_t>(get(4)); }
-  uint64_t u64() { return get(8); }
-  int64_t i64() { return static_cast<int64_t>(get(8)); }
-  double f64() {
-    uint64_t bits = get(8);
-    double d;
-    std::memcpy(&d, &bits, 8);
-    return d;
+Value read_value(Reader& r) {
+  switch (r.u8()) {
+    case 0: return r.flag();
+    case 1: return r.i64();
+    case 2: return r.f64();
+    case 3: return r.str();
+    default: r.fail(); return int64_t{0};
   }
-  bool flag() {
-    uint8_t v = u8();
-    if (v > 1) ok_ = false;
-    return v == 1;
-  }
-  std::string str() {
-    uint64_t n = u64();
-    if (!ok_ || n > data_.size() - pos_) return fail_string();
-    std::string s(reinterpret_cast<const char*>(data_.data() + pos_), n);
-    pos_ += n;
-    return s;
-  }
-  // A count of items each at least `min_item_bytes` long: refuses counts the rest of the
-  // payload can't hold, so a damaged count never triggers a huge allocation.
-  size_t count(size_t min_item_bytes) {
-    uint64_t n = u64();
-    if (!ok_ || n > (data_.size() - pos_) / (min_item_bytes ? min_item_bytes : 1)) {
-      ok_ = false;
-      return 0;
-    }
-    return static_cast<size_t>(n);
-  }
-  Value value() {
-    switch (u8()) {
-      case 0: return flag();
-      case 1: return i64();
-      case 2: return f64();
-      case 3: return str();
-      default: ok_ = false; return int64_t{0};
-    }
-  }
-  std::vector<std::string> strings() {
-    std::vector<std::string> v(count(8));
-    for (std::string& s : v) s = str();
-    return v;
-  }
-  std::vector<uint32_t> u32s() {
-    std::vector<uint32_t> v(count(4));
-    for (uint32_t& x : v) x = u32();
-    return v;
-  }
-
- private:
-  uint64_t get(int bytes) {
-    if (!ok_ || data_.size() - pos_ < static_cast<size_t>(bytes)) {
-      ok_ = false;
-      return 0;
-    }
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(data_[pos_ + i]) << (8 * i);
-    pos_ += bytes;
-    return v;
-  }
-  std::string fail_string() {
-    ok_ = false;
-    return {};
-  }
-  std::span<const uint8_t> data_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
+}
 
 match::StringSpec read_spec(Reader& r) {
   match::StringSpec s;
@@ -311,73 +252,79 @@ match::StringSpec read_spec(Reader& r) {
   return s;
 }
 
-bool read_payload(Reader& r, CompiledRules& c) {
-  c.infos.resize(r.count(34));
+// `patterns`: the stored pattern set, empty when there is none.
+bool read_payload(Reader& r, CompiledRules& c, std::span<const uint8_t>& patterns) {
+  c.infos.resize(r.count(7));
   for (RuleInfo& info : c.infos) {
     info.name = r.str();
     info.ns = r.str();
     info.tags = r.strings();
-    info.meta.resize(r.count(10));
+    info.meta.resize(r.count(3));
     for (MetaEntry& m : info.meta) {
       m.key = r.str();
-      m.value = r.value();
+      m.value = read_value(r);
       if (std::holds_alternative<double>(m.value)) return false;  // meta is never a float
     }
     info.string_ids = r.strings();
     info.is_private = r.flag();
     info.is_global = r.flag();
   }
-  c.rules.resize(r.count(18));
+  c.rules.resize(r.count(6));
   for (detail::CompiledRule& rule : c.rules) {
-    rule.ns = r.u32();
-    rule.strings_begin = r.u32();
-    rule.string_count = r.u32();
-    rule.condition = r.u32();
+    rule.ns = r.var32();
+    rule.strings_begin = r.var32();
+    rule.string_count = r.var32();
+    rule.condition = r.var32();
     rule.is_global = r.flag();
     rule.is_private = r.flag();
   }
-  c.strings.resize(r.count(22));
+  c.strings.resize(r.count(5));
   for (detail::CompiledString& s : c.strings) {
-    s.rule = r.u32();
+    s.rule = r.var32();
     s.id = r.str();
     s.is_private = r.flag();
     bool fixed = r.flag();
-    int64_t offset = r.i64();
+    int64_t offset = r.svar();
     if (fixed) s.fixed_offset = offset;
   }
   c.namespaces = r.strings();
   c.imports = r.strings();
-  c.externals.resize(r.count(10));
+  c.externals.resize(r.count(3));
   for (detail::External& e : c.externals) {
     e.name = r.str();
-    e.value = r.value();
+    e.value = read_value(r);
   }
-  c.nodes.resize(r.count(40));
+  c.nodes.resize(r.count(18));
   for (Node& n : c.nodes) {
     n.op = static_cast<Op>(r.u8());
     n.type = static_cast<detail::ValueType>(r.u8());
     n.aux = r.u8();
     n.aux2 = r.u8();
-    n.index = r.u32();
-    n.count = r.u32();
-    n.slot = r.u32();
-    n.kids_begin = r.u32();
-    n.kid_count = r.u32();
-    n.ival = r.i64();
+    n.index = r.var32();
+    n.count = r.var32();
+    n.slot = r.var32();
+    n.kids_begin = r.var32();
+    n.kid_count = r.var32();
+    n.ival = r.svar();
     n.fval = r.f64();
   }
   c.kids = r.u32s();
   c.set_items = r.u32s();
   c.literals = r.strings();
-  c.regexes.resize(r.count(10));
+  c.regexes.resize(r.count(3));
   for (detail::CompiledRegex& re : c.regexes) {
     re.source = r.str();
     re.nocase = r.flag();
     re.dotall = r.flag();
   }
-  c.loop_slots = r.u32();
-  c.specs.resize(r.count(23));
+  c.loop_slots = r.var32();
+  c.specs.resize(r.count(16));
   for (match::StringSpec& s : c.specs) s = read_spec(r);
+  patterns = {};
+  if (r.flag()) {
+    patterns = r.blob();
+    if (patterns.empty()) return false;
+  }
   return r.ok() && r.at_end();
 }
 
@@ -489,15 +436,18 @@ std::string serialize_rules(const Rules& rules) {
   Writer header;
   for (char c : kMagic) header.u8(static_cast<uint8_t>(c));
   header.u32(kFormatVersion);
-  header.str(build_id());
+  header.blob(build_id());
   header.u64(payload.size());
   for (uint8_t b : digest) header.u8(b);
   return header.take() + payload;
 }
 
-std::shared_ptr<const Rules> deserialize_rules(std::span<const uint8_t> bytes,
-                                               RulesFileError& error,
-                                               const ExternalOverrides& overrides) {
+namespace {
+
+// deserialize_rules, releasing what it has read when `release` is set: peak memory is then the
+// loaded rules plus the part of the file still being decoded, not plus the whole file.
+std::shared_ptr<const Rules> deserialize(std::span<const uint8_t> bytes, RulesFileError& error,
+                                         const ExternalOverrides& overrides, Release release) {
   using Kind = RulesFileError::Kind;
   if (!looks_like_rules_file(bytes)) {
     fail(error, Kind::kNotRulesFile, "not a yarrow compiled rules file");
@@ -505,7 +455,8 @@ std::shared_ptr<const Rules> deserialize_rules(std::span<const uint8_t> bytes,
   }
   Reader header(bytes.subspan(sizeof kMagic));
   uint32_t version = header.u32();
-  std::string id = header.str();
+  std::span<const uint8_t> id_bytes = header.blob();
+  std::string id(reinterpret_cast<const char*>(id_bytes.data()), id_bytes.size());
   uint64_t size = header.u64();
   uint8_t digest[kShaSize];
   for (uint8_t& b : digest) b = header.u8();
@@ -514,6 +465,10 @@ std::shared_ptr<const Rules> deserialize_rules(std::span<const uint8_t> bytes,
     return nullptr;
   }
   if (version != kFormatVersion || id != build_id()) {
+    // The message shows the file's build id: printable ASCII only, whatever the file holds.
+    if (id.size() > 200) id.resize(200);
+    for (char& c : id)
+      if (c < 0x20 || c > 0x7e) c = '?';
     fail(error, Kind::kMismatched,
          "compiled rules file was written by another yarrow build (" + id +
              "); recompile the rules with `yarrow compile`");
@@ -526,17 +481,20 @@ std::shared_ptr<const Rules> deserialize_rules(std::span<const uint8_t> bytes,
     return nullptr;
   }
   uint8_t actual[kShaSize] = {};
-  if (!sha256(payload, actual) || std::memcmp(actual, digest, kShaSize) != 0) {
+  if (!sha256(payload, actual, release) || std::memcmp(actual, digest, kShaSize) != 0) {
     fail(error, Kind::kCorrupt, "corrupt compiled rules file: checksum mismatch");
     return nullptr;
   }
 
   auto compiled = std::make_unique<CompiledRules>();
   Reader reader(payload);
-  if (!read_payload(reader, *compiled)) {
+  std::span<const uint8_t> stored_patterns;
+  if (!read_payload(reader, *compiled, stored_patterns)) {
     fail(error, Kind::kCorrupt, "corrupt compiled rules file: malformed payload");
     return nullptr;
   }
+  if (release != nullptr && !stored_patterns.empty())
+    release(payload.first(static_cast<size_t>(stored_patterns.data() - payload.data())));
   if (std::string why = check_indices(*compiled); !why.empty()) {
     fail(error, Kind::kCorrupt, "corrupt compiled rules file: " + why);
     return nullptr;
@@ -561,7 +519,15 @@ std::shared_ptr<const Rules> deserialize_rules(std::span<const uint8_t> bytes,
     std::string message;
     re.regex = regex::Regex::compile(re.source, re.nocase, re.dotall, message);
   }
-  if (!compiled->specs.empty()) {
+  if (!stored_patterns.empty()) {
+    match::PatternSetLoad load = match::read_pattern_set(stored_patterns, compiled->specs.size());
+    if (load.status == match::PatternSetLoad::Status::kCorrupt) {
+      fail(error, Kind::kCorrupt, "corrupt compiled rules file: " + load.message);
+      return nullptr;
+    }
+    compiled->patterns = std::move(load.set);  // null when kIncompatible: rebuilt below
+  }
+  if (compiled->patterns == nullptr && !compiled->specs.empty()) {
     std::vector<match::SpecDiagnostic> diags;
     compiled->patterns = match::PatternSet::build(compiled->specs, match::BuildOptions{}, diags);
     if (compiled->patterns == nullptr) {
@@ -571,6 +537,14 @@ std::shared_ptr<const Rules> deserialize_rules(std::span<const uint8_t> bytes,
   }
   detail::build_prefilter(*compiled);
   return std::make_shared<const Rules>(std::move(compiled));
+}
+
+}  // namespace
+
+std::shared_ptr<const Rules> deserialize_rules(std::span<const uint8_t> bytes,
+                                               RulesFileError& error,
+                                               const ExternalOverrides& overrides) {
+  return deserialize(bytes, error, overrides, nullptr);
 }
 
 bool save_rules_file(const Rules& rules, const std::string& path, RulesFileError& error) {
@@ -587,16 +561,48 @@ bool save_rules_file(const Rules& rules, const std::string& path, RulesFileError
 
 std::shared_ptr<const Rules> load_rules_file(const std::string& path, RulesFileError& error,
                                              const ExternalOverrides& overrides) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     fail(error, RulesFileError::Kind::kIo, "could not open file");
     return nullptr;
   }
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    ::close(fd);
     fail(error, RulesFileError::Kind::kIo, "could not read file");
     return nullptr;
   }
+  // A regular file is mapped, not copied, and what has been read is dropped as the load goes
+  // (the checksum reads it all first, then decoding reads it again). Anything else (a pipe) is
+  // read into memory.
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    const auto size = static_cast<size_t>(st.st_size);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (map == MAP_FAILED) {
+      fail(error, RulesFileError::Kind::kIo, "could not read file");
+      return nullptr;
+    }
+    ::madvise(map, size, MADV_SEQUENTIAL);
+    std::shared_ptr<const Rules> rules =
+        deserialize({static_cast<const uint8_t*>(map), size}, error, overrides, release_mapped);
+    ::munmap(map, size);
+    return rules;
+  }
+  std::string bytes;
+  char buffer[1 << 16];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      fail(error, RulesFileError::Kind::kIo, "could not read file");
+      return nullptr;
+    }
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
   return deserialize_rules({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, error,
                            overrides);
 }

@@ -77,10 +77,10 @@ def main():
         compiled = os.path.join(tmp, "r.yrc")
 
         r = run([yarrow, "compile", *defines, rules, "-o", compiled])
-        check("compile", r.returncode == 0 and os.path.getsize(compiled) > 0, r.stderr.decode())
+        check("compile", r.returncode == 0 and os.path.getsize(compiled) > 0, r.stderr.decode(errors="replace"))
         # yarac's form: output as the last positional argument.
         r = run([yarrow, "compile", *defines, rules, compiled + "2"])
-        check("compile_yarac_form", r.returncode == 0, r.stderr.decode())
+        check("compile_yarac_form", r.returncode == 0, r.stderr.decode(errors="replace"))
         with open(compiled, "rb") as a, open(compiled + "2", "rb") as b:
             check("deterministic", a.read() == b.read(), "two compilations differ")
 
@@ -100,7 +100,7 @@ def main():
             pre = run([yarrow, "scan", "-r", *flags, "-C", compiled, data_dir])
             want = sorted(src.stdout.splitlines())
             check(f"same_as_source {flags}", sorted(pre.stdout.splitlines()) == want and
-                  pre.returncode == src.returncode, pre.stderr.decode())
+                  pre.returncode == src.returncode, pre.stderr.decode(errors="replace"))
             if have_yara:
                 y = run([opts.yara, "-r", *flags, "-C", yarac_out, data_dir])
                 check(f"same_as_yara {flags}", sorted(y.stdout.splitlines()) == want,
@@ -110,7 +110,7 @@ def main():
         # -d with -C: the variable must exist and keep its type, as yara requires.
         for bad in (["-d", "nope=1"], ["-d", "ext_int=text"], ["-d", "ext_str=5"]):
             r = run([yarrow, "scan", *bad, "-C", compiled, data_dir])
-            check(f"bad_define {bad}", r.returncode == 1 and r.stdout == b"", r.stderr.decode())
+            check(f"bad_define {bad}", r.returncode == 1 and r.stdout == b"", r.stderr.decode(errors="replace"))
         # Several rule files with -C; a rule text given to -C; a missing file.
         r = run([yarrow, "scan", "-C", compiled, compiled, data_dir])
         check("two_files", r.returncode == 1 and b"compiled form" in r.stderr)
@@ -132,19 +132,21 @@ def main():
             if r.returncode < 0 or r.returncode > 1:
                 check(name, False, f"crashed or odd status {r.returncode}: {r.stderr[-300:]!r}")
             elif expect_error:
-                check(name, r.returncode == 1 and b"error:" in r.stderr, r.stderr.decode())
+                check(name, r.returncode == 1 and b"error:" in r.stderr, r.stderr.decode(errors="replace"))
 
         rng = random.Random(1)
         for n in sorted({0, 7, 8, 12, 20, 60, len(blob) // 2, len(blob) - 1} |
                         {rng.randrange(len(blob)) for _ in range(10)}):
             scan_mutant(blob[:n], f"truncated_{n}", True)
         scan_mutant(blob + b"\0", "padded", True)
-        version_changed = blob[:8] + struct.pack("<I", 999) + blob[12:]
-        with open(mutant, "wb") as f:
-            f.write(version_changed)
-        r = run([yarrow, "scan", "-C", mutant, data_dir])
-        check("other_version", r.returncode == 1 and b"another yarrow build" in r.stderr,
-              r.stderr.decode())
+        for version in (1, 999):  # 1: the format before the pattern set was stored
+            version_changed = blob[:8] + struct.pack("<I", version) + blob[12:]
+            with open(mutant, "wb") as f:
+                f.write(version_changed)
+            r = run([yarrow, "scan", "-C", mutant, data_dir])
+            check(f"other_version_{version}", r.returncode == 1 and
+                  b"another yarrow build" in r.stderr and b"recompile" in r.stderr,
+                  r.stderr.decode(errors="replace"))
         for i in range(opts.mutants // 3):
             b = bytearray(blob)
             b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
@@ -155,14 +157,41 @@ def main():
         id_len = struct.unpack_from("<Q", blob, 12)[0]
         header = 8 + 4 + 8 + id_len + 8 + 32
         payload = blob[header:]
+
+        def forge(p):
+            return blob[:header - 32] + hashlib.sha256(bytes(p)).digest() + bytes(p)
+
+        # The payload ends with the built pattern set (u8 1, u64 length, bytes), which itself
+        # ends with the serialized Vectorscan database (u64 length, bytes): both run to the end.
+        ends_here = [k for k in range(len(payload) - 1, 8, -1)
+                     if struct.unpack_from("<Q", payload, k - 8)[0] == len(payload) - k]
+        check("sections_found", len(ends_here) >= 2 and payload[ends_here[1] - 9] == 1,
+              f"{ends_here[:4]}")
+        db_start, set_start = (ends_here + [0, 0])[:2]
+        regions = [(0, len(payload)), (set_start, db_start), (db_start, len(payload))]
         for i in range(opts.mutants):
+            lo, hi = regions[i % 3]  # the whole payload, the pattern set, the database
             p = bytearray(payload)
             for _ in range(rng.choice((1, 1, 2, 4))):
-                pos = rng.randrange(len(p))
+                pos = rng.randrange(lo, hi)
                 p[pos] = rng.choice((0, 1, 0xff, 0x7f, rng.randrange(256)))
-            digest = hashlib.sha256(bytes(p)).digest()
-            forged = blob[:header - 32] + digest + bytes(p)
-            scan_mutant(forged, f"forged_{i}", False)
+            scan_mutant(forge(p), f"forged_{i}", False)
+        for n in sorted({set_start - 9, set_start - 1, set_start, set_start + 1, db_start - 8,
+                         db_start, len(payload) - 1}):
+            scan_mutant(forge(payload[:n]), f"forged_truncated_{n}", True)
+
+        # A database Vectorscan refuses (here: its CRC; in practice a file from a CPU with
+        # features this one lacks) is not an error: the pattern set is rebuilt from the stored
+        # strings and the results are the same.
+        p = bytearray(payload)
+        p[(db_start + len(payload)) // 2] ^= 0x10
+        with open(mutant, "wb") as f:
+            f.write(forge(p))
+        want = run([yarrow, "scan", "-r", "-s", "-C", compiled, data_dir])
+        got = run([yarrow, "scan", "-r", "-s", "-C", mutant, data_dir])
+        check("refused_database_rebuilt", got.returncode == 0 and want.returncode == 0 and
+              sorted(got.stdout.splitlines()) == sorted(want.stdout.splitlines()) and
+              b"texts" in got.stdout, got.stderr.decode(errors="replace"))
 
     for f in failures:
         print("FAIL", f)
