@@ -29,9 +29,14 @@ struct PatternScanner::Impl {
       aliases[set.canonical[i]].push_back(i);
     }
     for (uint32_t vi : set.atomless) {
+      const Verifier& v = set.verifiers[vi];
       for (size_t b = 0; b < 256; ++b)
-        if (set.verifiers[vi].first_bytes.test(b)) atomless_start[b] = true;
+        if (v.first_bytes.test(b)) atomless_start[b] = true;
+      bool uniform = !v.fixed.empty();
+      for (const regex::ByteSet& bs : v.fixed) uniform = uniform && bs == v.fixed[0];
+      atomless_uniform.push_back(uniform);
     }
+    atomless_run_end.assign(set.atomless.size(), 0);
   }
   ~Impl() {
     if (scratch != nullptr) hs_free_scratch(scratch);
@@ -52,6 +57,10 @@ struct PatternScanner::Impl {
   std::vector<int> lengths;
   size_t atomless_cursor = 0;  // next offset where atomless verifiers still have to run
   bool atomless_start[256] = {};  // bytes that can start some atomless verifier's match
+  // Atomless pieces that are one byte set repeated n times ([0-9a-f]{32}) match where a run of
+  // that set is at least n long: the run's end, found once, answers every offset inside it.
+  std::vector<uint8_t> atomless_uniform;  // parallel to set.atomless
+  std::vector<size_t> atomless_run_end;   // per block: where the current run of the set ends
 
   // Runs the verifiers without atoms (yara's zero-length atom) at every offset before `end`.
   void run_atomless_until(size_t end);
@@ -326,10 +335,22 @@ void PatternScanner::Impl::run_atomless_until(size_t end) {
     const size_t pos = atomless_cursor;
     if (!atomless_start[data[pos]]) continue;  // no verifier can start here
     if (out_of_time()) return;
-    for (uint32_t vi : set.atomless) {
-      const Verifier& v = set.verifiers[vi];
+    for (size_t k = 0; k < set.atomless.size(); ++k) {
+      const Verifier& v = set.verifiers[set.atomless[k]];
       if (disabled[v.spec] || !v.first_bytes.test(data[pos])) continue;
-      verify(v, pos, 0, -1);
+      if (v.fixed.empty()) {
+        verify(v, pos, 0, -1);
+      } else if (!atomless_uniform[k]) {
+        verify_fixed(v, pos, 0);
+      } else {
+        size_t& run_end = atomless_run_end[k];
+        if (run_end <= pos) {
+          run_end = pos;
+          while (run_end < data.size() && v.fixed[0].test(data[run_end])) ++run_end;
+        }
+        if (run_end - pos >= v.fixed.size())
+          on_piece_match(v, pos, static_cast<uint32_t>(v.fixed.size()), false);
+      }
     }
   }
 }
@@ -367,6 +388,7 @@ ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t 
   // the atoms ending there, as yara's zero-length atom is; the order matters for chained hex
   // strings and for which match wins when two land on the same offset.
   s.atomless_cursor = 0;
+  std::fill(s.atomless_run_end.begin(), s.atomless_run_end.end(), 0);
   if (s.set.db != nullptr && !block.empty()) {
     auto cb = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
                  void* ctx) -> int {

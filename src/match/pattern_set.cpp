@@ -296,14 +296,24 @@ void collect_prefix(const Node& n, const Node* target, std::vector<Node>& out) {
 // unrolling we do; such strings are rejected rather than matched wrongly).
 // A piece that is a fixed sequence of single-byte positions (no jumps, alternatives, anchors or
 // repeats) has exactly one possible match wherever its atom is found; collects the positions.
-bool fixed_positions(const Node& node, std::vector<const Node*>& out) {
+// With `repeats`, an exact repeat x{n} counts as n copies of x (only for pieces without atoms:
+// an atom inside a repeated body would have no single place).
+bool fixed_positions(const Node& node, std::vector<const Node*>& out, bool repeats = false) {
   if (node.kind == NodeKind::kBytes) {
     out.push_back(&node);
     return true;
   }
+  if (repeats && node.kind == NodeKind::kRepeat && node.min == node.max && node.min >= 0 &&
+      node.min <= static_cast<int64_t>(regex::kScanLimit) && !node.kids.empty()) {
+    for (int64_t i = 0; i < node.min; ++i) {
+      if (!fixed_positions(node.kids[0], out, true)) return false;
+      if (out.size() > regex::kScanLimit) return false;
+    }
+    return true;
+  }
   if (node.kind != NodeKind::kConcat) return false;
   for (const auto& k : node.kids)
-    if (!fixed_positions(k, out)) return false;
+    if (!fixed_positions(k, out, repeats)) return false;
   return true;
 }
 
@@ -400,7 +410,7 @@ bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
   v.wide = wide;
   const auto vi = static_cast<uint32_t>(impl.verifiers.size());
   std::vector<const Node*> positions;
-  if (!wide && fixed_positions(node, positions) && !positions.empty() &&
+  if (!wide && fixed_positions(node, positions, atoms.leaves.empty()) && !positions.empty() &&
       positions.size() <= regex::kScanLimit) {
     v.fixed.reserve(positions.size());
     for (const Node* p : positions) v.fixed.push_back(p->set);
