@@ -70,9 +70,9 @@ Value infer_define_value(const std::string& text) {
 RuleArg split_rule_arg(const std::string& arg) {
   if (::access(arg.c_str(), F_OK) != 0) {
     size_t colon = arg.find(':');
-    // A colon followed by a path separator belongs to the path (e.g. C:\ on Windows).
-    if (colon != std::string::npos && colon + 1 < arg.size() && arg[colon + 1] != '/' &&
-        arg[colon + 1] != '\\')
+    // As in yara 4.2.3, a colon followed by a backslash belongs to the path (C:\ on Windows);
+    // `ns:/abs/path.yar` is namespace ns and an absolute path.
+    if (colon != std::string::npos && colon + 1 < arg.size() && arg[colon + 1] != '\\')
       return {arg.substr(0, colon), arg.substr(colon + 1)};
     if (colon != std::string::npos && colon + 1 == arg.size()) return {arg.substr(0, colon), ""};
   }
