@@ -398,6 +398,9 @@ ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t 
       if (self->out_of_time()) return 1;  // stops hs_scan
       self->run_atomless_until(end);
       const PatternSet::Impl& set = self->set;
+      // A database loaded from a file is trusted no further than its checksums: an id past the
+      // group table (a forged file with a valid CRC) is ignored, not followed.
+      if (id + 1 >= set.group_begin.size()) return 0;
       for (uint32_t i = set.group_begin[id]; i < set.group_begin[id + 1]; ++i)
         self->on_literal(set.literals[set.group_members[i]], end);
       return 0;

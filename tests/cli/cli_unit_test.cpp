@@ -81,7 +81,11 @@ TEST(DefineValue, Typing) {
 }
 
 TEST(RuleArg, NamespaceSplit) {
-  EXPECT_EQ(split_rule_arg("ns:/no/such/file.yar").ns, "default");  // ":/" is not a separator
+  // yara 4.2.3 (checked with `yara -e ns:/abs/r.yar`): ":/" separates, ":\" does not.
+  RuleArg abs = split_rule_arg("ns:/no/such/file.yar");
+  EXPECT_EQ(abs.ns, "ns");
+  EXPECT_EQ(abs.path, "/no/such/file.yar");
+  EXPECT_EQ(split_rule_arg("C:\\no\\such.yar").ns, "default");
   RuleArg a = split_rule_arg("ns:no_such_file.yar");
   EXPECT_EQ(a.ns, "ns");
   EXPECT_EQ(a.path, "no_such_file.yar");
