@@ -130,13 +130,7 @@ EvalStatus Evaluator::run(const EvalInput& input, std::vector<uint8_t>& matched)
     if (input.active_only) {
       for (uint32_t r : input.active) eval_rule(r);
     } else {
-      for (size_t r = 0; r < n_rules; ++r) {
-        if (r < input.skip.size() && input.skip[r]) {  // perf: prefilter says false
-          if (rules_.rules[r].is_global) ns_failed_[rules_.rules[r].ns] = 1;
-          continue;
-        }
-        eval_rule(r);
-      }
+      for (size_t r = 0; r < n_rules; ++r) eval_rule(r);
     }
   } catch (const Timeout&) {
     in_ = nullptr;

@@ -38,10 +38,7 @@ struct EvalInput {
   // system clock is used.
   // Modules parse `data` too (empty for process memory).
   modules::ModuleHost* host = nullptr;
-  // Rule prefilter (perf, compile/prefilter.h): skip[r] != 0 means rule r is known to be false
-  // without evaluating it. Empty: evaluate every rule.
-  std::span<const uint8_t> skip;
-  // The same prefilter as a list (perf): when `active_only` is set, only these rules, in
+  // Rule prefilter (perf, compile/prefilter.h): when `active_only` is set, only these rules, in
   // ascending order, are evaluated and every other rule is false. Global rules must be listed
   // (a failing global rule fails its namespace). Per-scan work then grows with the rules that
   // can match, not with the rule count.

@@ -40,12 +40,18 @@ ValueTree build_tree(const Module& module, std::span<const uint8_t> data) {
 ValueTree load_module(const Module& module, std::span<const uint8_t> data) {
   if (module.inert != nullptr && module.inert(data)) {
     // Built on first use, from the first inert data seen: any other gives the same tree.
+    // The lock covers the lookup only: map entries never move or change once built, so the
+    // copy handed out happens outside it (scanning threads load modules for every file).
     static std::mutex mutex;
     static std::map<const Module*, ValueTree> inert_trees;
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = inert_trees.find(&module);
-    if (it == inert_trees.end()) it = inert_trees.emplace(&module, build_tree(module, data)).first;
-    return it->second;
+    const ValueTree* tree = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto it = inert_trees.find(&module);
+      if (it == inert_trees.end()) it = inert_trees.emplace(&module, build_tree(module, data)).first;
+      tree = &it->second;
+    }
+    return *tree;
   }
   return build_tree(module, data);
 }
