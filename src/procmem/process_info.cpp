@@ -10,17 +10,32 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <cerrno>
+#include <fcntl.h>
 
 namespace yarrow::procmem {
 namespace {
 
 std::string proc_dir(int64_t pid) { return "/proc/" + std::to_string(pid); }
 
+// Plain read(2): a process that exits between open and read makes the read fail with ESRCH,
+// which std::filebuf turns into an exception thrown through istreambuf_iterator.
 std::optional<std::string> read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return std::nullopt;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buf[4096];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
   return text;
 }
 
