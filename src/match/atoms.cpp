@@ -1,6 +1,7 @@
 #include "match/atoms.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace yarrow::match {
 
@@ -323,6 +324,98 @@ AtomSelection select_atoms(const Node& root) {
     if (can_be_empty) sel.first_bytes.set();
   }
   return sel;
+}
+
+int byte_rarity(uint8_t byte) {
+  // Measured once on the 128 MiB sample of bench/corpus.py's file selection (Debian 12's
+  // /usr/bin, /usr/lib/x86_64-linux-gnu and /usr/share): round(-log2(frequency)).
+  static constexpr uint8_t kBits[256] = {
+     2,  7,  7,  8,  7,  8,  9,  9,  8,  7,  7,  9,  9, 10,  8,  7,
+     8, 10, 10, 10, 10,  9, 10, 10,  9, 11, 11, 10, 10, 10, 10,  9,
+     4, 10,  9, 10,  7,  9, 10,  9,  8,  9,  9, 10,  8,  7,  7,  8,
+     7,  7,  8,  8,  8,  8,  9,  9,  8,  9,  9,  9,  8,  9,  9, 11,
+     8,  7,  8,  8,  7,  7,  9,  9,  6,  7, 10, 10,  7,  8,  8,  8,
+     8, 10,  8,  8,  8,  9,  9, 10, 10, 10, 11,  9, 10,  9, 10,  7,
+    10,  6,  8,  6,  7,  5,  7,  8,  7,  6, 10,  9,  6,  7,  6,  6,
+     7, 10,  6,  6,  6,  7,  8,  9,  8,  8, 10, 10,  9, 10, 10, 10,
+     9, 10, 10,  8,  8,  8, 10, 11, 10,  7, 11,  7, 10,  8, 10, 10,
+    10, 11, 11, 11, 10, 10, 11, 11, 10, 11, 11, 11, 10, 11, 11, 11,
+    10, 11, 11, 11, 10, 11, 11, 11, 10, 11, 11, 11, 11, 11, 10, 10,
+    10, 11, 11, 11, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,  9, 10,
+     8,  9, 10,  9,  9, 10, 10,  9, 10, 10, 11, 11, 11, 11, 11, 11,
+     8,  9, 10, 11, 11, 11, 11, 11, 10, 10, 11, 10, 11, 11, 11, 10,
+     9, 10, 10, 10, 11, 11, 10, 10,  8,  9, 10,  9,  9, 10, 10, 10,
+    10, 11, 10, 10, 11, 10, 10, 10,  9, 10, 10, 10,  9, 10,  9,  5
+  };
+  return kBits[byte];
+}
+
+namespace {
+
+// The piece's positions in order, nested concatenations flattened; anything that is not one
+// byte wide (alternatives, repeats, assertions) is a null barrier.
+void flatten_positions(const Node& n, std::vector<const Node*>& out) {
+  if (n.kind == NodeKind::kConcat) {
+    for (const auto& k : n.kids) flatten_positions(k, out);
+  } else if (n.kind == NodeKind::kRepeat && n.min == n.max && n.min <= 64 &&
+             n.kids[0].kind == NodeKind::kBytes) {
+    out.insert(out.end(), static_cast<size_t>(n.min), &n.kids[0]);  // hex jumps [n]
+  } else {
+    out.push_back(n.kind == NodeKind::kBytes ? &n : nullptr);
+  }
+}
+
+// Rarity of one position in bits: -log2 of the summed frequencies of the bytes it accepts.
+double position_rarity(const regex::ByteSet& set) {
+  if (set.count() > 16) return 0;
+  double p = 0;
+  for (size_t b = set._Find_first(); b < set.size(); b = set._Find_next(b))
+    p += std::ldexp(1.0, -byte_rarity(static_cast<uint8_t>(b)));
+  return p >= 1 ? 0 : -std::log2(p);
+}
+
+// The byte a position accepts when it accepts exactly one, else -1.
+int exact_byte(const Node* n) {
+  if (n == nullptr || n->set.count() != 1) return -1;
+  return static_cast<int>(n->set._Find_first());
+}
+
+}  // namespace
+
+FilterWindow select_filter_window(const Node& root, const AtomSelection& atoms, size_t max_len) {
+  FilterWindow out;
+  if (atoms.leaves.size() != 1) return out;
+  const AtomLeaf& leaf = atoms.leaves[0];
+  std::vector<const Node*> pos;
+  flatten_positions(root, pos);
+  const auto at = std::find(pos.begin(), pos.end(), leaf.start);
+  // The atom's place must be known: not inside alternatives, not one of a repeat's copies.
+  if (at == pos.end() || std::count(pos.begin(), pos.end(), leaf.start) != 1) return out;
+  const size_t atom = static_cast<size_t>(at - pos.begin());
+  // Positions at a fixed distance from the atom: the one-byte-wide run around it.
+  size_t lo = atom, hi = atom;
+  while (lo > 0 && pos[lo - 1] != nullptr) --lo;
+  while (hi < pos.size() && pos[hi] != nullptr) ++hi;
+  std::vector<int> exact(hi - lo);
+  for (size_t i = lo; i < hi; ++i) exact[i - lo] = exact_byte(pos[i]);
+  double best = 0;
+  for (const regex::ByteSet& set : leaf.positions) best += position_rarity(set);
+  best += 1;  // a window has to be clearly rarer than the atom to replace it
+  size_t best_at = 0, best_len = 0;
+  for (size_t start = 0; start < exact.size(); ++start) {
+    double score = 0;
+    for (size_t len = 1; len <= max_len && start + len <= exact.size(); ++len) {
+      const int byte = exact[start + len - 1];
+      if (byte < 0) break;
+      score += byte_rarity(static_cast<uint8_t>(byte));
+      if (score > best) best = score, best_at = start, best_len = len;
+    }
+  }
+  if (best_len == 0) return out;
+  for (size_t i = best_at; i < best_at + best_len; ++i) out.bytes.push_back(static_cast<char>(exact[i]));
+  best_at += lo;
+  out.offset = static_cast<int32_t>(best_at) - static_cast<int32_t>(atom);
+  return out;
 }
 
 }  // namespace yarrow::match

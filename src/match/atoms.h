@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -45,5 +46,21 @@ struct AtomSelection {
 };
 
 AtomSelection select_atoms(const regex::Node& root);
+
+// A run of exact bytes at a fixed distance from a piece's only atom that is rarer in real files
+// than the atom: Vectorscan looks for the run instead, and each hit is mapped back to where the
+// atom is. Every match through that atom contains the run at that distance, so no match is
+// lost, and yara's split at the atom (forward and backward verification) is unchanged. Short hex
+// atoms such as `48 8D` otherwise hit every few dozen bytes of x86 code.
+struct FilterWindow {
+  std::string bytes;   // empty: Vectorscan looks for the atom itself
+  int32_t offset = 0;  // window start minus atom start
+};
+FilterWindow select_filter_window(const regex::Node& root, const AtomSelection& atoms,
+                                  size_t max_len);
+
+// How rare a byte is in real files (executables, libraries, text), in bits: -log2 of its
+// frequency, rounded. Zeros cost 2, spaces 4, most opcode and high bytes 9 to 11.
+int byte_rarity(uint8_t byte);
 
 }  // namespace yarrow::match

@@ -149,8 +149,9 @@ void PatternScanner::Impl::on_literal(const Literal& lit, size_t end) {
   // Fast mode, as yara does it: once a string that only needs to be present has a match, later
   // atom hits are not verified; but every match the verification of one hit yields is kept.
   if (limits.fast_mode && set.specs[lit.spec].single_match_ok && !matches[lit.spec].empty()) return;
-  if (end < lit.anchor_end) return;
-  const size_t start = end - lit.anchor_end;
+  const int64_t signed_start = static_cast<int64_t>(end) - lit.anchor_end;
+  if (signed_start < 0 || static_cast<uint64_t>(signed_start) >= data.size()) return;
+  const auto start = static_cast<size_t>(signed_start);
   if (lit.kind == Literal::Kind::kText) {
     if (lit.text_check != UINT32_MAX && !text_ok(set.texts[lit.text_check], start)) return;
     const SpecInfo& info = set.specs[lit.spec];

@@ -66,9 +66,10 @@ struct Literal {
   uint32_t forward_pc = 0;     // kAtom: where forward verification starts
   int32_t backward_prog = -1;  // kAtom: index into Verifier::backwards; -1: nothing before
   uint32_t length = 0;         // bytes of the literal
-  // Bytes from the literal's start to where its Vectorscan pattern ends (the pattern may be a
-  // window of a longer text literal).
-  uint32_t anchor_end = 0;
+  // Bytes from the literal's start (the atom's, for kAtom) to where its Vectorscan pattern ends:
+  // the pattern may be a window of a longer text literal, or a filter window near an atom
+  // (negative when the window lies wholly before the atom).
+  int32_t anchor_end = 0;
   uint32_t text_check = UINT32_MAX;  // kText: index into texts when only a window is in the db
   uint32_t atom_offset = 0;          // kAtom with a fixed verifier: bytes from piece to atom
   bool wide = false;           // kText: fullword checks use the wide rules

@@ -352,9 +352,10 @@ std::string check_impl(const PatternSet::Impl& s, size_t spec_count) {
     if (l.kind > Literal::Kind::kAtom || l.spec >= s.specs.size()) return "literal out of range";
     if (l.kind == Literal::Kind::kText) {
       if (l.text_check == UINT32_MAX) {
-        if (l.anchor_end != l.length) return "bad text literal";
+        if (l.anchor_end != static_cast<int64_t>(l.length)) return "bad text literal";
       } else if (l.text_check >= s.texts.size() ||
-                 s.texts[l.text_check].bytes.size() != l.length || l.anchor_end > l.length) {
+                 s.texts[l.text_check].bytes.size() != l.length || l.anchor_end < 0 ||
+                 static_cast<uint32_t>(l.anchor_end) > l.length) {
         return "bad text literal";
       }
       continue;

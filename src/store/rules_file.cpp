@@ -41,7 +41,7 @@ using detail::Node;
 using detail::Op;
 
 constexpr char kMagic[8] = {'Y', 'A', 'R', 'R', 'O', 'W', 'C', '\0'};
-constexpr uint32_t kFormatVersion = 2;  // 2: the built pattern set is stored
+constexpr uint32_t kFormatVersion = 3;  // 2: the built pattern set is stored; 3: filter windows
 constexpr size_t kShaSize = 32;
 
 // A file written by one build must be read by a build with the same condition code and module

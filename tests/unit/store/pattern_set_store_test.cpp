@@ -306,7 +306,7 @@ TEST_F(Forged, LiteralIndices) {
   EXPECT_NE(mutate([&](auto& s) { s.literals[first_text_check(s)].length += 1; }), "");
   EXPECT_NE(mutate([&](auto& s) {
               auto& l = s.literals[first_text_check(s)];
-              l.anchor_end = l.length + 1;
+              l.anchor_end = static_cast<int32_t>(l.length) + 1;
             }),
             "");
 }
