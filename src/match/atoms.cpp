@@ -382,24 +382,45 @@ int exact_byte(const Node* n) {
 
 }  // namespace
 
-FilterWindow select_filter_window(const Node& root, const AtomSelection& atoms, size_t max_len) {
-  FilterWindow out;
-  if (atoms.leaves.size() != 1) return out;
-  const AtomLeaf& leaf = atoms.leaves[0];
+namespace {
+
+// The positions at a fixed distance from a piece's only atom: the run of one-byte-wide
+// positions around it. Empty when the atom's place is not known (inside alternatives, or one of
+// a repeat's copies).
+struct AtomRegion {
+  std::vector<int> exact;  // per position: the one byte it accepts, or -1
+  size_t atom = 0;         // index of the atom's first position in `exact`
+  bool known = false;
+};
+
+AtomRegion atom_region(const Node& root, const AtomSelection& atoms) {
+  AtomRegion r;
+  if (atoms.leaves.size() != 1) return r;
   std::vector<const Node*> pos;
   flatten_positions(root, pos);
-  const auto at = std::find(pos.begin(), pos.end(), leaf.start);
-  // The atom's place must be known: not inside alternatives, not one of a repeat's copies.
-  if (at == pos.end() || std::count(pos.begin(), pos.end(), leaf.start) != 1) return out;
+  const Node* start = atoms.leaves[0].start;
+  const auto at = std::find(pos.begin(), pos.end(), start);
+  if (at == pos.end() || std::count(pos.begin(), pos.end(), start) != 1) return r;
   const size_t atom = static_cast<size_t>(at - pos.begin());
-  // Positions at a fixed distance from the atom: the one-byte-wide run around it.
   size_t lo = atom, hi = atom;
   while (lo > 0 && pos[lo - 1] != nullptr) --lo;
   while (hi < pos.size() && pos[hi] != nullptr) ++hi;
-  std::vector<int> exact(hi - lo);
-  for (size_t i = lo; i < hi; ++i) exact[i - lo] = exact_byte(pos[i]);
+  r.exact.resize(hi - lo);
+  for (size_t i = lo; i < hi; ++i) r.exact[i - lo] = exact_byte(pos[i]);
+  r.atom = atom - lo;
+  r.known = true;
+  return r;
+}
+
+}  // namespace
+
+FilterWindow select_filter_window(const Node& root, const AtomSelection& atoms, size_t max_len) {
+  FilterWindow out;
+  const AtomRegion region = atom_region(root, atoms);
+  if (!region.known) return out;
+  const std::vector<int>& exact = region.exact;
   double best = 0;
-  for (const regex::ByteSet& set : leaf.positions) best += position_rarity(set);
+  for (const regex::ByteSet& set : atoms.leaves[0].positions) best += position_rarity(set);
   best += 1;  // a window has to be clearly rarer than the atom to replace it
   size_t best_at = 0, best_len = 0;
   for (size_t start = 0; start < exact.size(); ++start) {
@@ -413,8 +434,28 @@ FilterWindow select_filter_window(const Node& root, const AtomSelection& atoms, 
   }
   if (best_len == 0) return out;
   for (size_t i = best_at; i < best_at + best_len; ++i) out.bytes.push_back(static_cast<char>(exact[i]));
-  best_at += lo;
-  out.offset = static_cast<int32_t>(best_at) - static_cast<int32_t>(atom);
+  out.offset = static_cast<int32_t>(best_at) - static_cast<int32_t>(region.atom);
+  return out;
+}
+
+AtomContext select_atom_context(const Node& root, const AtomSelection& atoms, size_t max_bytes) {
+  AtomContext out;
+  const AtomRegion region = atom_region(root, atoms);
+  if (!region.known) return out;
+  const size_t atom_len = atoms.leaves[0].positions.size();
+  std::vector<size_t> picks;
+  for (size_t i = 0; i < region.exact.size(); ++i)
+    if (region.exact[i] >= 0 && (i < region.atom || i >= region.atom + atom_len)) picks.push_back(i);
+  // Rarest first: a hit that fails is then mostly rejected by the first comparison.
+  std::stable_sort(picks.begin(), picks.end(), [&](size_t a, size_t b) {
+    return byte_rarity(static_cast<uint8_t>(region.exact[a])) >
+           byte_rarity(static_cast<uint8_t>(region.exact[b]));
+  });
+  if (picks.size() > max_bytes) picks.resize(max_bytes);
+  for (size_t i : picks) {
+    out.bytes.push_back(static_cast<char>(region.exact[i]));
+    out.offsets.push_back(static_cast<int64_t>(i) - static_cast<int64_t>(region.atom));
+  }
   return out;
 }
 

@@ -59,6 +59,15 @@ struct FilterWindow {
 FilterWindow select_filter_window(const regex::Node& root, const AtomSelection& atoms,
                                   size_t max_len);
 
+// Exact bytes at fixed distances from a piece's only atom (outside the atom), rarest first:
+// every match through an atom hit has them, so a hit where one differs needs no regex run.
+struct AtomContext {
+  std::string bytes;
+  std::vector<int64_t> offsets;  // parallel to bytes: position minus atom start
+};
+AtomContext select_atom_context(const regex::Node& root, const AtomSelection& atoms,
+                                size_t max_bytes);
+
 // How rare a byte is in real files (executables, libraries, text), in bits: -log2 of its
 // frequency, rounded. Zeros cost 2, spaces 4, most opcode and high bytes 9 to 11.
 int byte_rarity(uint8_t byte);

@@ -214,6 +214,12 @@ void PatternScanner::Impl::verify_fixed(const Verifier& v, size_t atom_start, ui
 
 void PatternScanner::Impl::verify(const Verifier& v, size_t atom_start, uint32_t forward_pc,
                                   int32_t backward_prog) {
+  for (size_t i = 0; i < v.context_bytes.size(); ++i) {
+    const int64_t at = static_cast<int64_t>(atom_start) + v.context_offsets[i];
+    if (at < 0 || at >= static_cast<int64_t>(data.size()) ||
+        data[static_cast<size_t>(at)] != static_cast<uint8_t>(v.context_bytes[i]))
+      return;
+  }
   if (!v.guards.empty()) {
     const size_t lo = atom_start > v.max_length ? atom_start - v.max_length : 0;
     const size_t hi = std::min(data.size(), atom_start + v.max_length);

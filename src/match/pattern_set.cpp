@@ -81,6 +81,8 @@ std::string atom_pattern(const std::vector<regex::ByteSet>& positions, bool wide
 
 // Longest text window compiled into the database.
 constexpr size_t kTextWindow = 8;
+// Most bytes of an atom's context compared before a regex run.
+constexpr size_t kMaxContextBytes = 16;
 // Above this many strings, filter windows are no longer than atoms (see PatternSet::build).
 constexpr size_t kLongWindowMaxStrings = 20000;
 
@@ -458,6 +460,11 @@ bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
   for (const auto& leaf : atoms.leaves) starts.push_back(leaf.start);
   if (!v.forward.compile(node, false, starts)) return false;
   if (v.fixed.empty() && !atoms.leaves.empty()) choose_guards(node, atoms, v);
+  if (v.fixed.empty() && !wide) {
+    AtomContext context = select_atom_context(node, atoms, kMaxContextBytes);
+    v.context_bytes = std::move(context.bytes);
+    v.context_offsets = std::move(context.offsets);
+  }
   if (atoms.leaves.empty()) {
     v.first_bytes = v.forward.first_bytes();
     impl.atomless.push_back(vi);

@@ -13,7 +13,8 @@
 // Vectorscan id (a group); a piece that is a fixed sequence of byte sets (hex without jumps or
 // alternatives) is checked position by position instead of by the VM; and a VM verification is
 // skipped when a literal run every match must contain ("guard") is absent from the bytes a match
-// around the atom could cover.
+// around the atom could cover, or when an exact byte at a fixed distance from the atom (its
+// "context") differs. An atom's Vectorscan literal may be a rarer "filter window" near it.
 #pragma once
 
 #include <hs/hs.h>
@@ -49,6 +50,10 @@ struct Verifier {
   // VM is not run for it (ascii-only pieces).
   std::vector<std::string> guards;
   uint32_t max_length = 0;
+  // Ascii pieces with one atom: exact bytes at fixed distances from the atom's start (see
+  // select_atom_context), compared before the guards and the VM.
+  std::string context_bytes;
+  std::vector<int64_t> context_offsets;  // parallel to context_bytes
 };
 
 // A text literal whose Vectorscan pattern is only a window of it: the rest is compared here.

@@ -23,7 +23,7 @@ namespace yarrow::match {
 
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(Literal) == 40, "Literal changed: update its field list below");
-static_assert(sizeof(Verifier) == 208, "Verifier changed: update its field list below");
+static_assert(sizeof(Verifier) == 264, "Verifier changed: update its field list below");
 static_assert(sizeof(SpecInfo) == 64, "SpecInfo changed: update its field list below");
 static_assert(sizeof(TextCheck) == 40, "TextCheck changed: update its field list below");
 static_assert(sizeof(PatternSet::Impl) == 272,
@@ -78,6 +78,8 @@ void fields(Io& io, T& v) {
   io(v.fixed);
   io(v.guards);
   io(v.max_length);
+  io(v.context_bytes);
+  io(v.context_offsets);
 }
 
 template <class Io, class T>
@@ -347,6 +349,7 @@ std::string check_impl(const PatternSet::Impl& s, size_t spec_count) {
     if (v.spec >= s.specs.size() || v.piece >= s.specs[v.spec].piece_count)
       return "verifier out of range";
     if (v.guards.size() > 2) return "too many guards";  // the scanner keeps two memo slots
+    if (v.context_bytes.size() != v.context_offsets.size()) return "bad atom context";
   }
   for (const Literal& l : s.literals) {
     if (l.kind > Literal::Kind::kAtom || l.spec >= s.specs.size()) return "literal out of range";
