@@ -382,17 +382,6 @@ int exact_byte(const Node* n) {
 
 }  // namespace
 
-namespace {
-
-// The positions at a fixed distance from a piece's only atom: the run of one-byte-wide
-// positions around it. Empty when the atom's place is not known (inside alternatives, or one of
-// a repeat's copies).
-struct AtomRegion {
-  std::vector<int> exact;  // per position: the one byte it accepts, or -1
-  size_t atom = 0;         // index of the atom's first position in `exact`
-  bool known = false;
-};
-
 AtomRegion atom_region(const Node& root, const AtomSelection& atoms) {
   AtomRegion r;
   if (atoms.leaves.size() != 1) return r;
@@ -412,11 +401,9 @@ AtomRegion atom_region(const Node& root, const AtomSelection& atoms) {
   return r;
 }
 
-}  // namespace
-
-FilterWindow select_filter_window(const Node& root, const AtomSelection& atoms, size_t max_len) {
+FilterWindow select_filter_window(const AtomRegion& region, const AtomSelection& atoms,
+                                  size_t max_len) {
   FilterWindow out;
-  const AtomRegion region = atom_region(root, atoms);
   if (!region.known) return out;
   const std::vector<int>& exact = region.exact;
   double best = 0;
@@ -438,9 +425,9 @@ FilterWindow select_filter_window(const Node& root, const AtomSelection& atoms, 
   return out;
 }
 
-AtomContext select_atom_context(const Node& root, const AtomSelection& atoms, size_t max_bytes) {
+AtomContext select_atom_context(const AtomRegion& region, const AtomSelection& atoms,
+                                size_t max_bytes) {
   AtomContext out;
-  const AtomRegion region = atom_region(root, atoms);
   if (!region.known) return out;
   const size_t atom_len = atoms.leaves[0].positions.size();
   std::vector<size_t> picks;

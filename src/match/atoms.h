@@ -47,16 +47,26 @@ struct AtomSelection {
 
 AtomSelection select_atoms(const regex::Node& root);
 
-// A run of exact bytes at a fixed distance from a piece's only atom that is rarer in real files
-// than the atom: Vectorscan looks for the run instead, and each hit is mapped back to where the
-// atom is. Every match through that atom contains the run at that distance, so no match is
-// lost, and yara's split at the atom (forward and backward verification) is unchanged. Short hex
-// atoms such as `48 8D` otherwise hit every few dozen bytes of x86 code.
+// The positions at a fixed distance from a piece's only atom: the run of one-byte-wide
+// positions around it. Not `known` when the atom's place is not (inside alternatives, or one of
+// a repeat's copies, or a piece with several atoms).
+struct AtomRegion {
+  std::vector<int> exact;  // per position: the one byte it accepts, or -1
+  size_t atom = 0;         // index of the atom's first position in `exact`
+  bool known = false;
+};
+AtomRegion atom_region(const regex::Node& root, const AtomSelection& atoms);
+
+// A run of exact bytes in the atom's region that is rarer in real files than the atom:
+// Vectorscan looks for the run instead, and each hit is mapped back to where the atom is. Every
+// match through that atom contains the run at that distance, so no match is lost, and yara's
+// split at the atom (forward and backward verification) is unchanged. Short hex atoms such as
+// `48 8D` otherwise hit every few dozen bytes of x86 code.
 struct FilterWindow {
   std::string bytes;   // empty: Vectorscan looks for the atom itself
   int32_t offset = 0;  // window start minus atom start
 };
-FilterWindow select_filter_window(const regex::Node& root, const AtomSelection& atoms,
+FilterWindow select_filter_window(const AtomRegion& region, const AtomSelection& atoms,
                                   size_t max_len);
 
 // Exact bytes at fixed distances from a piece's only atom (outside the atom), rarest first:
@@ -65,7 +75,7 @@ struct AtomContext {
   std::string bytes;
   std::vector<int64_t> offsets;  // parallel to bytes: position minus atom start
 };
-AtomContext select_atom_context(const regex::Node& root, const AtomSelection& atoms,
+AtomContext select_atom_context(const AtomRegion& region, const AtomSelection& atoms,
                                 size_t max_bytes);
 
 // How rare a byte is in real files (executables, libraries, text), in bits: -log2 of its
