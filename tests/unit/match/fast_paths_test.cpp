@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "match/atoms.h"
 #include "match/pattern_set.h"
 #include "match/pattern_set_impl.h"
+#include "regex/ast.h"
 
 namespace {
 
@@ -179,6 +181,100 @@ TEST(FastPaths, ChunkedScanFindsTheSameMatches) {
       EXPECT_FALSE(whole.matches(i).empty()) << i;
       EXPECT_EQ(offsets(chunked, i), offsets(whole, i)) << "string " << i << " chunk " << chunk;
     }
+  }
+}
+
+// The atom region, filter window and context of a hex string's only piece.
+struct AtomChoice {
+  yarrow::match::AtomSelection atoms;
+  yarrow::match::AtomRegion region;
+};
+AtomChoice choose_for_hex(const std::string& hex) {
+  std::string error;
+  auto pieces = yarrow::regex::parse_hex(hex, error);
+  EXPECT_TRUE(pieces) << error;
+  static std::vector<yarrow::regex::HexPiece> keep;  // the nodes must outlive the choice
+  keep = std::move(*pieces);
+  AtomChoice c;
+  c.atoms = yarrow::match::select_atoms(keep[0].node);
+  c.region = yarrow::match::atom_region(keep[0].node, c.atoms);
+  return c;
+}
+
+TEST(FastPaths, FilterWindowIsARarerRunAtAFixedDistance) {
+  // yara's atom is 4 bytes of the 8-byte run; the window is the whole run, and its offset maps
+  // a hit back to the atom.
+  AtomChoice c = choose_for_hex("48 8D ?? ?? 9A 7B 3C 5D 6E 1F 2A 4B");
+  ASSERT_TRUE(c.region.known);
+  ASSERT_EQ(c.region.exact.size(), 12u);
+  const auto w = yarrow::match::select_filter_window(c.region, c.atoms, 8);
+  EXPECT_EQ(w.bytes, std::string("\x9a\x7b\x3c\x5d\x6e\x1f\x2a\x4b", 8));
+  EXPECT_EQ(w.offset, 4 - static_cast<int32_t>(c.region.atom));
+  // Capped at 4 bytes, the window is no longer than the atom and is only taken if rarer.
+  const auto w4 = yarrow::match::select_filter_window(c.region, c.atoms, 4);
+  EXPECT_LE(w4.bytes.size(), 4u);
+  // A short atom with nothing rarer around it keeps the atom.
+  AtomChoice zeros = choose_for_hex("00 00 ?? 00");
+  EXPECT_TRUE(yarrow::match::select_filter_window(zeros.region, zeros.atoms, 8).bytes.empty());
+  // Atoms inside alternatives have no single place: no region, so no window and no context.
+  AtomChoice alt = choose_for_hex("( 41 42 43 44 | 45 46 47 48 ) ?? 00");
+  EXPECT_EQ(alt.atoms.leaves.size(), 2u);
+  EXPECT_FALSE(alt.region.known);
+  EXPECT_TRUE(yarrow::match::select_filter_window(alt.region, alt.atoms, 8).bytes.empty());
+  EXPECT_TRUE(yarrow::match::select_atom_context(alt.region, alt.atoms, 16).bytes.empty());
+}
+
+TEST(FastPaths, AtomContextSkipsTheAtomAndPutsRareBytesFirst) {
+  AtomChoice c = choose_for_hex("00 00 ?? E8 ?? 9A 7B 3C 5D ?? 00");
+  ASSERT_TRUE(c.region.known);
+  const auto ctx = yarrow::match::select_atom_context(c.region, c.atoms, 16);
+  ASSERT_EQ(ctx.bytes.size(), ctx.offsets.size());
+  const size_t atom_len = c.atoms.leaves[0].positions.size();
+  for (int64_t off : ctx.offsets)
+    EXPECT_TRUE(off < 0 || off >= static_cast<int64_t>(atom_len)) << off;  // never the atom
+  for (size_t i = 1; i < ctx.bytes.size(); ++i)
+    EXPECT_GE(yarrow::match::byte_rarity(static_cast<uint8_t>(ctx.bytes[i - 1])),
+              yarrow::match::byte_rarity(static_cast<uint8_t>(ctx.bytes[i])));
+  EXPECT_EQ(yarrow::match::select_atom_context(c.region, c.atoms, 2).bytes.size(), 2u);
+}
+
+TEST(FastPaths, WindowsAndContextAcrossChunkBorders) {
+  // Strings whose Vectorscan literal is a filter window (before or after the atom) or that are
+  // checked by their atom's context, planted many times in random bytes: every chunk size finds
+  // what a whole-block scan finds, which is what a naive search finds.
+  std::mt19937 rng(11);
+  std::string data(40000, '\0');
+  for (auto& c : data) c = static_cast<char>(rng() % 256);
+  const std::string run = "\x9a\x7b\x3c\x5d\x6e\x1f\x2a\x4b";
+  std::vector<size_t> planted;
+  for (size_t at = 50; at + 40 < data.size(); at += 997) {
+    data.replace(at, 2, "\x48\x8d");
+    data.replace(at + 4, 8, run);
+    data.replace(at + 20, 10, "xy12345678");
+    data.replace(at + 30, 3, "abz");
+    planted.push_back(at);
+  }
+  std::vector<StringSpec> specs = {spec(StringSpec::Kind::kHex, "48 8D ?? ?? 9A 7B 3C 5D 6E 1F 2A 4B"),
+                                   spec(StringSpec::Kind::kHex, "9A 7B 3C 5D 6E 1F 2A 4B"),
+                                   spec(StringSpec::Kind::kRegex, "xy.{2}345678[a-c]+z"),
+                                   spec(StringSpec::Kind::kHex, "48 8D [2] 9A [2-30] 38 61")};
+  std::vector<SpecDiagnostic> diags;
+  auto set = PatternSet::build(specs, {}, diags);
+  ASSERT_TRUE(set);
+  PatternScanner whole(*set);
+  ASSERT_EQ(whole.scan_block(bytes(data), 0, {}), ScanOutcome::kOk);
+  std::vector<uint64_t> expect;
+  for (size_t at : planted) expect.push_back(at);
+  EXPECT_EQ(offsets(whole, 0), expect);
+  EXPECT_EQ(offsets(whole, 3), expect);
+  EXPECT_EQ(offsets(whole, 2).size(), planted.size());
+  for (uint64_t chunk : {64u, 100u, 257u}) {
+    PatternScanner chunked(*set);
+    ScanLimits limits;
+    limits.chunk_bytes = chunk;
+    ASSERT_EQ(chunked.scan_block(bytes(data), 0, limits), ScanOutcome::kOk);
+    for (size_t i = 0; i < specs.size(); ++i)
+      EXPECT_EQ(offsets(chunked, i), offsets(whole, i)) << "string " << i << " chunk " << chunk;
   }
 }
 
