@@ -1,17 +1,15 @@
 #include "procmem/process_info.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <cerrno>
-#include <fcntl.h>
+#include <sstream>
 
 namespace yarrow::procmem {
 namespace {

@@ -156,6 +156,20 @@ TEST(FastPaths, ResetClearsOnlyWhatMatchedAndTracksTouchedStrings) {
   EXPECT_EQ(offsets(scanner, 1), (std::vector<uint64_t>{0}));
 }
 
+// Scans `data` in small overlapping chunks (as blocks over Vectorscan's 4 GiB limit are): every
+// string must have the matches of the whole-block scan `whole`.
+void expect_same_when_chunked(const PatternSet& set, const std::string& data,
+                              const PatternScanner& whole, size_t strings) {
+  for (uint64_t chunk : {64u, 100u, 257u}) {
+    PatternScanner chunked(set);
+    ScanLimits limits;
+    limits.chunk_bytes = chunk;
+    ASSERT_EQ(chunked.scan_block(bytes(data), 0, limits), ScanOutcome::kOk);
+    for (size_t i = 0; i < strings; ++i)
+      EXPECT_EQ(offsets(chunked, i), offsets(whole, i)) << "string " << i << " chunk " << chunk;
+  }
+}
+
 TEST(FastPaths, ChunkedScanFindsTheSameMatches) {
   // Blocks over Vectorscan's 4 GiB limit are scanned in overlapping chunks; small chunks here
   // put many occurrences across chunk borders.
@@ -172,16 +186,8 @@ TEST(FastPaths, ChunkedScanFindsTheSameMatches) {
   ASSERT_TRUE(set);
   PatternScanner whole(*set);
   ASSERT_EQ(whole.scan_block(bytes(data), 0, {}), ScanOutcome::kOk);
-  for (uint64_t chunk : {64u, 100u, 257u}) {
-    PatternScanner chunked(*set);
-    ScanLimits limits;
-    limits.chunk_bytes = chunk;
-    ASSERT_EQ(chunked.scan_block(bytes(data), 0, limits), ScanOutcome::kOk);
-    for (size_t i = 0; i < specs.size(); ++i) {
-      EXPECT_FALSE(whole.matches(i).empty()) << i;
-      EXPECT_EQ(offsets(chunked, i), offsets(whole, i)) << "string " << i << " chunk " << chunk;
-    }
-  }
+  for (size_t i = 0; i < specs.size(); ++i) EXPECT_FALSE(whole.matches(i).empty()) << i;
+  expect_same_when_chunked(*set, data, whole, specs.size());
 }
 
 // The atom region, filter window and context of a hex string's only piece.
@@ -246,7 +252,7 @@ TEST(FastPaths, WindowsAndContextAcrossChunkBorders) {
   std::string data(40000, '\0');
   for (auto& c : data) c = static_cast<char>(rng() % 256);
   const std::string run = "\x9a\x7b\x3c\x5d\x6e\x1f\x2a\x4b";
-  std::vector<size_t> planted;
+  std::vector<uint64_t> planted;
   for (size_t at = 50; at + 40 < data.size(); at += 997) {
     data.replace(at, 2, "\x48\x8d");
     data.replace(at + 4, 8, run);
@@ -263,19 +269,10 @@ TEST(FastPaths, WindowsAndContextAcrossChunkBorders) {
   ASSERT_TRUE(set);
   PatternScanner whole(*set);
   ASSERT_EQ(whole.scan_block(bytes(data), 0, {}), ScanOutcome::kOk);
-  std::vector<uint64_t> expect;
-  for (size_t at : planted) expect.push_back(at);
-  EXPECT_EQ(offsets(whole, 0), expect);
-  EXPECT_EQ(offsets(whole, 3), expect);
+  EXPECT_EQ(offsets(whole, 0), planted);
+  EXPECT_EQ(offsets(whole, 3), planted);
   EXPECT_EQ(offsets(whole, 2).size(), planted.size());
-  for (uint64_t chunk : {64u, 100u, 257u}) {
-    PatternScanner chunked(*set);
-    ScanLimits limits;
-    limits.chunk_bytes = chunk;
-    ASSERT_EQ(chunked.scan_block(bytes(data), 0, limits), ScanOutcome::kOk);
-    for (size_t i = 0; i < specs.size(); ++i)
-      EXPECT_EQ(offsets(chunked, i), offsets(whole, i)) << "string " << i << " chunk " << chunk;
-  }
+  expect_same_when_chunked(*set, data, whole, specs.size());
 }
 
 TEST(FastPaths, DeadlineStopsPathologicalVerification) {
