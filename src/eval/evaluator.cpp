@@ -88,8 +88,57 @@ int64_t match_offset(const match::Match& m) { return static_cast<int64_t>(m.offs
 Evaluator::Evaluator(const detail::CompiledRules& rules) : rules_(rules) {
   slots_.resize(rules.loop_slots);
   rule_results_.resize(rules.rules.size());
+  gates_.reserve(rules.rules.size());
+  for (const auto& rule : rules.rules) gates_.push_back(gate_of(rules, rule));
   for (const std::string& name : rules.imports) modules_.push_back(modules::find_module(name));
   trees_.resize(modules_.size());
+}
+
+Evaluator::RuleGate Evaluator::gate_of(const detail::CompiledRules& rules,
+                                       const detail::CompiledRule& rule) {
+  RuleGate g;
+  // Down the left spine of `and`s: a false or undefined leftmost test makes every `and` above
+  // it false.
+  const Node* n = &rules.nodes[rule.condition];
+  while (n->op == Op::kAnd) n = &rules.nodes[rules.kid(*n, 0)];
+  switch (n->op) {
+    case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe: case Op::kEq: case Op::kNe: break;
+    default: return g;
+  }
+  const Node& a = rules.nodes[rules.kid(*n, 0)];
+  const Node& b = rules.nodes[rules.kid(*n, 1)];
+  if (a.type != ValueType::kInt || b.type != ValueType::kInt || b.op != Op::kConstInt) return g;
+  if (a.op == Op::kFilesize) {
+    g.kind = RuleGate::Kind::kFilesize;
+  } else if (a.op == Op::kIntRead && rules.nodes[rules.kid(a, 0)].op == Op::kConstInt) {
+    g.kind = RuleGate::Kind::kRead;
+    g.reader = a.aux;
+    g.offset = rules.nodes[rules.kid(a, 0)].ival;
+  } else {
+    return g;
+  }
+  g.cmp = n->op;
+  g.value = b.ival;
+  return g;
+}
+
+bool Evaluator::gate_fails(const RuleGate& g) const {
+  Val v;
+  if (g.kind == RuleGate::Kind::kFilesize) {
+    if (!in_->filesize) return true;
+    v.i = *in_->filesize;
+  } else {
+    v = read_int(*in_, static_cast<ast::IntReader>(g.reader), integer(g.offset));
+    if (v.undef) return true;
+  }
+  switch (g.cmp) {
+    case Op::kLt: return !(v.i < g.value);
+    case Op::kLe: return !(v.i <= g.value);
+    case Op::kGt: return !(v.i > g.value);
+    case Op::kGe: return !(v.i >= g.value);
+    case Op::kEq: return v.i != g.value;
+    default: return v.i == g.value;
+  }
 }
 
 void Evaluator::tick() {
@@ -111,6 +160,7 @@ EvalStatus Evaluator::run(const EvalInput& input, std::vector<uint8_t>& matched)
   ticks_ = 0;
   module_data_ = input.data;
   for (auto& t : trees_) t.reset();
+  memoized_calls_.clear();
   const size_t n_rules = rules_.rules.size();
   if (!input.active_only || results_dirty_) std::fill(rule_results_.begin(), rule_results_.end(), 0);
   results_dirty_ = true;
@@ -118,10 +168,13 @@ EvalStatus Evaluator::run(const EvalInput& input, std::vector<uint8_t>& matched)
   matched.assign(n_rules, 0);
   auto eval_rule = [&](size_t r) {
     const detail::CompiledRule& rule = rules_.rules[r];
-    const Node& root = rules_.nodes[rule.condition];
-    Val v = eval(rule.condition);
-    call_results_.clear();
-    bool ok = !v.undef && truth(root, v) != 0;
+    bool ok = false;
+    if (gates_[r].kind == RuleGate::Kind::kNone || !gate_fails(gates_[r])) {
+      const Node& root = rules_.nodes[rule.condition];
+      Val v = eval(rule.condition);
+      call_results_.clear();
+      ok = !v.undef && truth(root, v) != 0;
+    }
     rule_results_[r] = ok;
     if (!ok && rule.is_global) ns_failed_[rule.ns] = 1;
     tick();

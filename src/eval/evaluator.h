@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <array>
 #include <deque>
 #include <cstdint>
 #include <optional>
@@ -72,6 +73,20 @@ class Evaluator {
 
  private:
   struct Timeout {};
+  // The first test of a rule whose condition is `TEST and ...`, when TEST compares the file's
+  // size or an integer read at a fixed offset with a constant (`uint16(0) == 0x5a4d`): checked
+  // from a small table before the condition's nodes, scattered over the rules' memory, are
+  // touched. Most rules evaluated for every file start that way and fail it.
+  struct RuleGate {
+    enum class Kind : uint8_t { kNone, kFilesize, kRead };
+    Kind kind = Kind::kNone;
+    uint8_t reader = 0;  // ast::IntReader
+    detail::Op cmp = detail::Op::kEq;
+    int64_t offset = 0;
+    int64_t value = 0;
+  };
+  static RuleGate gate_of(const detail::CompiledRules& rules, const detail::CompiledRule& rule);
+  bool gate_fails(const RuleGate& g) const;
   Val eval(uint32_t node_id);
   Val eval_string_ref(const detail::Node& n);
   Val eval_of(const detail::Node& n);
@@ -85,6 +100,7 @@ class Evaluator {
   const detail::CompiledRules& rules_;
   const EvalInput* in_ = nullptr;
   std::vector<Val> slots_;
+  std::vector<RuleGate> gates_;  // parallel to rules
   std::vector<uint8_t> rule_results_;
   std::vector<uint8_t> ns_failed_;
   bool results_dirty_ = false;  // rule_results_ may hold values from an interrupted run
@@ -95,6 +111,16 @@ class Evaluator {
   std::vector<std::optional<modules::ValueTree>> trees_;
   std::span<const uint8_t> module_data_;
   std::deque<std::string> call_results_;  // strings returned by module functions, per rule
+  // Results of memoizable module calls (hashes, statistics of a range) for this scan: rule
+  // sets repeat `hash.md5(0, filesize) == "..."` dozens of times.
+  struct MemoizedCall {
+    uint32_t module = 0;    // import index: field indices are per module
+    uint32_t function = 0;
+    uint32_t overload = 0;
+    std::array<int64_t, 3> args{};
+    modules::Result result;
+  };
+  std::vector<MemoizedCall> memoized_calls_;
 };
 
 // Value constructors shared by the evaluator's files.

@@ -2,6 +2,7 @@
 // compiler resolved, and calling module functions. Anything absent or undefined along a path
 // makes the whole expression undefined, as in yara; a function with an undefined argument is
 // not called and yields undefined.
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -110,7 +111,30 @@ Val Evaluator::eval_call(const Node& n) {
   ctx.self = static_cast<uint32_t>(owner.i);
   ctx.data = module_data_;
   ctx.host = in_ ? in_->host : nullptr;
-  const modules::Result r = overload.impl(ctx, args);
+  const modules::Result* memoized = nullptr;
+  modules::Result computed;
+  if (overload.memoize && args.size() <= 3) {
+    // Numeric arguments only (ranges, a float mean): keyed by their bits.
+    std::array<int64_t, 3> key{};
+    for (size_t k = 0; k < args.size(); ++k) {
+      if (auto* i = std::get_if<int64_t>(&args[k])) key[k] = *i;
+      else if (auto* d = std::get_if<double>(&args[k])) key[k] = std::bit_cast<int64_t>(*d);
+    }
+    for (const MemoizedCall& m : memoized_calls_) {
+      if (m.module == n.index && m.function == function && m.overload == n.count &&
+          m.args == key) {
+        memoized = &m.result;
+        break;
+      }
+    }
+    if (!memoized) {
+      memoized_calls_.push_back({n.index, function, n.count, key, overload.impl(ctx, args)});
+      memoized = &memoized_calls_.back().result;
+    }
+  } else {
+    computed = overload.impl(ctx, args);
+  }
+  const modules::Result& r = memoized ? *memoized : computed;
   Val out;
   if (std::holds_alternative<std::monostate>(r)) return undefined();
   if (auto* i = std::get_if<int64_t>(&r)) out.i = *i;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "match/pattern_set_impl.h"
+#include "regex/lazy_dfa.h"
 
 namespace yarrow::match {
 
@@ -64,6 +65,16 @@ struct PatternScanner::Impl {
 
   // Runs the verifiers without atoms (yara's zero-length atom) at every offset before `end`.
   void run_atomless_until(size_t end);
+
+  // Forward programs that keep running become lazy DFAs (regex/lazy_dfa.h), per verifier.
+  struct ForwardRunner {
+    uint32_t vm_runs = 0;  // kNoDfa: the program has assertions
+    std::unique_ptr<regex::LazyDfa> dfa;
+  };
+  static constexpr uint32_t kNoDfa = UINT32_MAX;
+  static constexpr uint32_t kRunsBeforeDfa = 4;   // rarely run programs keep no table
+  std::vector<ForwardRunner> forward_runners;
+  int run_forward(const Verifier& v, size_t atom_start, const regex::ExecOptions& opt);
 
   // Per-block state.
   std::span<const uint8_t> data;
@@ -231,10 +242,10 @@ void PatternScanner::Impl::verify(const Verifier& v, size_t atom_start, uint32_t
   regex::ExecOptions opt;
   opt.start_pc = forward_pc;
   int fwd = -1;
-  if (v.ascii) fwd = regex::exec_forward(v.forward, data, atom_start, opt, vm);
+  if (v.ascii) fwd = run_forward(v, atom_start, opt);
   if (fwd < 0 && v.wide) {
     opt.wide = true;
-    fwd = regex::exec_forward(v.forward, data, atom_start, opt, vm);
+    fwd = run_forward(v, atom_start, opt);
   }
   if (fwd < 0) return;
   if (backward_prog < 0) {
@@ -251,6 +262,23 @@ void PatternScanner::Impl::verify(const Verifier& v, size_t atom_start, uint32_t
     if (total == 0) continue;
     on_piece_match(v, atom_start - static_cast<size_t>(back), total, opt.wide);
   }
+}
+
+int PatternScanner::Impl::run_forward(const Verifier& v, size_t atom_start,
+                                      const regex::ExecOptions& opt) {
+  if (forward_runners.empty()) forward_runners.resize(set.verifiers.size());
+  ForwardRunner& r = forward_runners[static_cast<size_t>(&v - set.verifiers.data())];
+  if (r.dfa) {
+    const int n = r.dfa->exec_forward(data, atom_start, opt, vm);
+    if (n != regex::LazyDfa::kGaveUp) return n;
+  } else if (r.vm_runs != kNoDfa && ++r.vm_runs == kRunsBeforeDfa) {
+    if (regex::LazyDfa::eligible(v.forward)) {
+      r.dfa = std::make_unique<regex::LazyDfa>(v.forward);
+      return run_forward(v, atom_start, opt);
+    }
+    r.vm_runs = kNoDfa;
+  }
+  return regex::exec_forward(v.forward, data, atom_start, opt, vm);
 }
 
 void PatternScanner::Impl::on_piece_match(const Verifier& v, uint64_t off, uint32_t length,

@@ -91,15 +91,15 @@ Result string_checksum32(const CallContext&, std::span<const Arg> a) {
 
 Schema make_schema() {
   SchemaBuilder b("hash");
-  b.function("md5", "ii", 's', data_digest<EVP_md5>);
+  b.data_function("md5", "ii", 's', data_digest<EVP_md5>);
   b.function("md5", "s", 's', string_digest<EVP_md5>);
-  b.function("sha1", "ii", 's', data_digest<EVP_sha1>);
+  b.data_function("sha1", "ii", 's', data_digest<EVP_sha1>);
   b.function("sha1", "s", 's', string_digest<EVP_sha1>);
-  b.function("sha256", "ii", 's', data_digest<EVP_sha256>);
+  b.data_function("sha256", "ii", 's', data_digest<EVP_sha256>);
   b.function("sha256", "s", 's', string_digest<EVP_sha256>);
-  b.function("checksum32", "ii", 'i', data_checksum32);
+  b.data_function("checksum32", "ii", 'i', data_checksum32);
   b.function("checksum32", "s", 'i', string_checksum32);
-  b.function("crc32", "ii", 'i', data_crc32);
+  b.data_function("crc32", "ii", 'i', data_crc32);
   b.function("crc32", "s", 'i', string_crc32);
   return b.build();
 }

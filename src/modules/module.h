@@ -82,6 +82,9 @@ struct Overload {
   std::string args;   // signature letters, yara's convention: i f s b r
   char result;        // 'i', 'f' or 's'
   FunctionImpl impl;
+  // A pass over the scanned bytes whose result depends only on its integer arguments (a hash
+  // or a statistic of a range): the evaluator computes it once per scan and arguments.
+  bool memoize = false;
 };
 
 // One declaration. Structures list their members (contiguous field indices); arrays and
@@ -151,9 +154,13 @@ class SchemaBuilder {
   SchemaBuilder& end();
   // Overloads of the same name in the same structure merge into one function field.
   SchemaBuilder& function(std::string name, std::string args, char result, FunctionImpl impl);
+  // The same, for a function over a range of the data that is worth computing once per scan.
+  SchemaBuilder& data_function(std::string name, std::string args, char result,
+                               FunctionImpl impl);
   Schema build();
 
  private:
+  SchemaBuilder& add_overload(std::string name, Overload overload);
   struct Node {
     std::string name;
     Type type;

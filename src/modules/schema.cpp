@@ -68,14 +68,23 @@ SchemaBuilder& SchemaBuilder::end() {
 
 SchemaBuilder& SchemaBuilder::function(std::string name, std::string args, char result,
                                        FunctionImpl impl) {
+  return add_overload(std::move(name), {std::move(args), result, impl, false});
+}
+
+SchemaBuilder& SchemaBuilder::data_function(std::string name, std::string args, char result,
+                                            FunctionImpl impl) {
+  return add_overload(std::move(name), {std::move(args), result, impl, true});
+}
+
+SchemaBuilder& SchemaBuilder::add_overload(std::string name, Overload overload) {
   for (size_t c : nodes_[open_.back()].children) {
     if (nodes_[c].type == Type::kFunction && nodes_[c].name == name) {
-      nodes_[c].overloads.push_back({std::move(args), result, impl});
+      nodes_[c].overloads.push_back(std::move(overload));
       return *this;
     }
   }
   size_t id = add(std::move(name), Type::kFunction);
-  nodes_[id].overloads.push_back({std::move(args), result, impl});
+  nodes_[id].overloads.push_back(std::move(overload));
   return *this;
 }
 

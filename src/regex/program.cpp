@@ -1,4 +1,5 @@
 #include "regex/program.h"
+#include "regex/vm_internal.h"
 
 #include <algorithm>
 #include <unordered_map>
@@ -281,15 +282,7 @@ uint32_t Program::emit(const Node& n, BuildState& st) {
 
 namespace {
 
-// What an assertion needs to know about the run, following yara's engine: direction, how much
-// was consumed, how much may be consumed, and the bytes available before the start.
-struct RunContext {
-  std::span<const uint8_t> data;
-  size_t origin = 0;  // where the run started
-  size_t limit = 0;   // max bytes consumable
-  bool wide = false;
-  bool backward = false;
-};
+using detail::RunContext;
 
 bool word_at(const RunContext& rc, size_t q) {
   if (!is_word_char(rc.data[q])) return false;
@@ -319,8 +312,10 @@ bool assertion_holds(const RunContext& rc, Inst::Op op, size_t consumed) {
   }
 }
 
-// Adds the thread at `pc` (and everything reachable without consuming) to `list`, in priority
-// order, after `consumed` bytes of the run.
+}  // namespace
+
+namespace detail {
+
 void add_thread(const Program& prog, const RunContext& rc, size_t consumed, uint32_t pc,
                 VmScratch& s, std::vector<uint32_t>& list) {
   const auto& insts = prog.insts();
@@ -356,6 +351,12 @@ void add_thread(const Program& prog, const RunContext& rc, size_t consumed, uint
     }
   }
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::add_thread;
 
 void prepare(const Program& prog, VmScratch& s) {
   size_t n = prog.insts().size();
