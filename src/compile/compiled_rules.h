@@ -153,6 +153,15 @@ struct RulePrefilter {
   std::vector<uint32_t> string_rules;
 };
 
+// A test of the scanned data's first bytes: `READER(offset) == value` (e.g. uint16(0) ==
+// 0x5a4d). Strings of rules whose condition starts with it live in a matcher partition of
+// their own (compile/partitions.h), skipped when the test fails.
+struct HeaderGate {
+  uint8_t reader = 0;  // ast::IntReader
+  int64_t offset = 0;
+  int64_t value = 0;
+};
+
 struct CompiledRules {
   std::vector<RuleInfo> infos;  // parallel to rules
   std::vector<CompiledRule> rules;
@@ -169,6 +178,9 @@ struct CompiledRules {
   std::unique_ptr<const match::PatternSet> patterns;  // null when there are no strings
   std::vector<match::StringSpec> specs;  // kept for serialisation and rebuilding
   RulePrefilter prefilter;  // derived from the conditions; rebuilt, never serialised
+  // Gate of matcher partition p (p >= 1) at p - 1; derived from the conditions like the
+  // prefilter, and assigned to specs[].partition before the pattern set is built.
+  std::vector<HeaderGate> partition_gates;
 
   // Kid i of node n; kNoNode for an absent optional kid.
   uint32_t kid(const Node& n, uint32_t i) const { return kids[n.kids_begin + i]; }

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "compile/compiled_rules.h"
+#include "compile/partitions.h"
 #include "compile/prefilter.h"
 #include "compile/condition_compiler.h"
 #include "compile/string_specs.h"
@@ -498,6 +499,7 @@ std::shared_ptr<const Rules> Compiler::build() {
   out.rules.shrink_to_fit();
   out.infos.shrink_to_fit();
   if (!out.specs.empty()) {
+    detail::assign_partitions(out);  // perf: which strings a scan may skip, by file header
     match::BuildOptions build_options;
     build_options.background_database = impl_->options.parallel_build;
     std::vector<match::SpecDiagnostic> sdiags;

@@ -85,6 +85,14 @@ int64_t match_offset(const match::Match& m) { return static_cast<int64_t>(m.offs
 
 }  // namespace
 
+bool header_gate_holds(const detail::HeaderGate& gate, std::span<const uint8_t> data) {
+  EvalInput in;
+  in.data = data;
+  in.base = 0;
+  const Val v = read_int(in, static_cast<ast::IntReader>(gate.reader), integer(gate.offset));
+  return !v.undef && v.i == gate.value;
+}
+
 Evaluator::Evaluator(const detail::CompiledRules& rules) : rules_(rules) {
   slots_.resize(rules.loop_slots);
   rule_results_.resize(rules.rules.size());

@@ -49,6 +49,10 @@ struct EvalInput {
 
 enum class EvalStatus : uint8_t { kOk, kTimeout };
 
+// Whether `gate` holds on data scanned from offset 0, exactly as the condition would read it
+// (a read past the end is undefined, so the gate fails).
+bool header_gate_holds(const detail::HeaderGate& gate, std::span<const uint8_t> data);
+
 class Evaluator {
  public:
   explicit Evaluator(const detail::CompiledRules& rules);

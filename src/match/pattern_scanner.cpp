@@ -19,7 +19,9 @@ struct PieceMatch {
 
 struct PatternScanner::Impl {
   explicit Impl(const PatternSet& s) : set(s.impl()) {
-    if (set.db != nullptr) hs_alloc_scratch(set.db, &scratch);
+    // One scratch fits every partition's database (hs_alloc_scratch grows it).
+    for (hs_database_t* db : set.dbs)
+      if (db != nullptr) hs_alloc_scratch(db, &scratch);
     matches.resize(set.specs.size());
     disabled.assign(set.specs.size(), false);
     unconfirmed.resize(set.piece_slots);
@@ -424,7 +426,13 @@ ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t 
   // strings and for which match wins when two land on the same offset.
   s.atomless_cursor = 0;
   std::fill(s.atomless_run_end.begin(), s.atomless_run_end.end(), 0);
-  if (s.set.db != nullptr && !block.empty()) {
+  // Partition 0 first: strings without atoms run along its hits. The other partitions'
+  // strings all have atoms, and no string spans two partitions, so each string still sees its
+  // hits in end-offset order.
+  for (size_t p = 0; p < s.set.dbs.size() && !block.empty(); ++p) {
+    hs_database_t* db = s.set.dbs[p];
+    if (db == nullptr || (p < 64 && p > 0 && ((limits.partitions >> p) & 1) == 0)) continue;
+    if (p > 0) s.run_atomless_until(block.size());
     auto cb = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
                  void* ctx) -> int {
       auto* self = static_cast<Impl*>(ctx);
@@ -450,7 +458,7 @@ ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t 
     while (true) {
       const size_t len =
           static_cast<size_t>(std::min<uint64_t>(block.size() - s.chunk_base, max_chunk));
-      hs_error_t rc = hs_scan(s.set.db, reinterpret_cast<const char*>(block.data() + s.chunk_base),
+      hs_error_t rc = hs_scan(db, reinterpret_cast<const char*>(block.data() + s.chunk_base),
                               static_cast<unsigned>(len), 0, s.scratch, cb, &s);
       if (s.timed_out) return ScanOutcome::kTimeout;
       if (rc != HS_SUCCESS) return ScanOutcome::kError;

@@ -1,5 +1,6 @@
 // Building a PatternSet: string specs -> literals for one Vectorscan database + regex verifiers.
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <string_view>
 #include <thread>
@@ -362,6 +363,7 @@ bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
 PatternSet::PatternSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PatternSet::~PatternSet() = default;
 size_t PatternSet::size() const { return impl_->specs.size(); }
+size_t PatternSet::partition_count() const { return impl_->dbs.size(); }
 
 namespace {
 
@@ -459,6 +461,7 @@ struct DatabaseJob {
   bool ok = true;
 
   void run() {
+    if (exprs.empty()) return;  // a partition without patterns has no database
     hs_compile_error_t* err = nullptr;
     if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),
                          static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db,
@@ -477,15 +480,24 @@ struct DatabaseJob {
 // pattern id i stands for a group of literals, in literal order. Within one string, identical
 // atoms (alternatives) keep their own ids: the order Vectorscan reports them in decides which
 // alternative is reported, as yara's atom order does.
-void group_literals(PatternSet::Impl& impl, DatabaseJob& job) {
-  std::unordered_map<std::string_view, uint32_t> group_of[2];
+std::string spec_key(const StringSpec& s);
+
+void group_literals(PatternSet::Impl& impl, std::span<const uint8_t> spec_partition,
+                    std::vector<DatabaseJob>& jobs) {
+  size_t partitions = 1;
+  for (const Literal& lit : impl.literals)
+    partitions = std::max<size_t>(partitions, spec_partition[lit.spec] + 1u);
+  jobs.resize(partitions);
+  // Per partition and case: pattern text -> group.
+  std::vector<std::array<std::unordered_map<std::string_view, uint32_t>, 2>> group_of(partitions);
   std::vector<uint32_t> group(impl.literals.size());
   std::vector<uint32_t> group_size;
   std::vector<uint32_t> last_member;  // per group
   for (size_t i = 0; i < impl.literals.size(); ++i) {
     const bool caseless = impl.literal_caseless[i];
-    auto [it, fresh] = group_of[caseless].try_emplace(impl.literal_patterns[i],
-                                                      static_cast<uint32_t>(group_size.size()));
+    const uint8_t partition = spec_partition[impl.literals[i].spec];
+    auto [it, fresh] = group_of[partition][caseless].try_emplace(
+        impl.literal_patterns[i], static_cast<uint32_t>(group_size.size()));
     if (!fresh && impl.literals[last_member[it->second]].spec == impl.literals[i].spec) {
       it->second = static_cast<uint32_t>(group_size.size());
       fresh = true;
@@ -494,6 +506,7 @@ void group_literals(PatternSet::Impl& impl, DatabaseJob& job) {
       const auto id = static_cast<unsigned>(group_size.size());
       last_member.push_back(0);
       group_size.push_back(0);
+      DatabaseJob& job = jobs[partition];
       auto forms = dense_atom_expansion(impl.literal_patterns[i]);
       if (forms.empty()) {
         job.exprs.push_back(impl.literal_patterns[i].c_str());
@@ -518,6 +531,21 @@ void group_literals(PatternSet::Impl& impl, DatabaseJob& job) {
   std::vector<uint32_t> fill(impl.group_begin.begin(), impl.group_begin.end() - 1);
   for (size_t i = 0; i < impl.literals.size(); ++i)
     impl.group_members[fill[group[i]]++] = static_cast<uint32_t>(i);
+}
+
+// Each string's partition (StringSpec::partition) as its literals will use it: identical
+// strings share one set of literals, so they keep a partition only if all of them have it.
+std::vector<uint8_t> agreed_partitions(std::span<const StringSpec> specs) {
+  std::vector<uint8_t> out(specs.size(), 0);
+  if (std::none_of(specs.begin(), specs.end(), [](const StringSpec& s) { return s.partition; }))
+    return out;
+  std::unordered_map<std::string, uint8_t> by_key;
+  for (const StringSpec& s : specs) {
+    auto [it, fresh] = by_key.try_emplace(spec_key(s), s.partition);
+    if (!fresh && it->second != s.partition) it->second = 0;
+  }
+  for (size_t i = 0; i < specs.size(); ++i) out[i] = by_key[spec_key(specs[i])];
+  return out;
 }
 
 // The literal texts are only needed to build the database.
@@ -572,6 +600,7 @@ std::unique_ptr<const PatternSet> PatternSet::build(
   // elastic's (9,000 literals), but add to it on one like signature-base's (23,000, most of them
   // 8-byte text windows already, measured with bench/): large sets keep windows of atom size.
   const bool long_windows = specs.size() <= kLongWindowMaxStrings;
+  std::vector<uint8_t> spec_partition = agreed_partitions(specs);
   impl->canonical.reserve(specs.size());
   for (size_t si = 0; si < specs.size(); ++si) {
     std::shared_ptr<const CheckedSpec> cs = si < checked.size() ? checked[si] : nullptr;
@@ -636,6 +665,9 @@ std::unique_ptr<const PatternSet> PatternSet::build(
       info.gap_min[p + 1] = cs->pieces[p].gap_min;
       info.gap_max[p + 1] = cs->pieces[p].gap_max;
     }
+    // Atomless pieces run along the scan of partition 0's database.
+    for (const CheckedPiece& cp : cs->pieces)
+      if (cp.atoms.leaves.empty()) spec_partition[si] = 0;
     const bool regex_string = spec.kind == StringSpec::Kind::kRegex;
     PendingSpec ps;
     ps.spec = si;
@@ -652,7 +684,7 @@ std::unique_ptr<const PatternSet> PatternSet::build(
     impl->specs.push_back(std::move(info));
   }
 
-  DatabaseJob job;
+  std::vector<DatabaseJob> jobs;
   std::thread worker;
   struct Joiner {
     std::thread& t;
@@ -661,11 +693,14 @@ std::unique_ptr<const PatternSet> PatternSet::build(
     }
   } joiner{worker};
   if (!failed && !impl->literals.empty()) {
-    group_literals(*impl, job);
+    group_literals(*impl, spec_partition, jobs);
+    auto run_jobs = [&jobs] {
+      for (DatabaseJob& job : jobs) job.run();
+    };
     if (options.background_database) {
-      worker = std::thread([&job] { job.run(); });
+      worker = std::thread(run_jobs);
     } else {
-      job.run();
+      run_jobs();
       release_patterns(*impl);
     }
   }
@@ -706,9 +741,10 @@ std::unique_ptr<const PatternSet> PatternSet::build(
     });
   }
   if (worker.joinable()) worker.join();
-  impl->db = job.db;
+  for (const DatabaseJob& job : jobs) impl->dbs.push_back(job.db);  // freed with impl
   if (failed) return nullptr;
-  if (!job.ok) {
+  for (const DatabaseJob& job : jobs) {
+    if (job.ok) continue;
     SpecDiagnostic d;
     d.message = "internal error building the pattern database: " + job.error;
     diags.push_back(d);

@@ -41,6 +41,10 @@ struct StringSpec {
   // Set by the compiler when the condition never needs more than "is there a match" for this
   // string (yara's single-match optimisation, used only in fast mode).
   bool single_match_ok = false;
+  // Which Vectorscan database holds the string's patterns: 0, scanned always, or a partition
+  // a scan may skip (ScanLimits::partitions) because no rule could use its matches: the
+  // compiler puts there the strings of rules that start `uint16(0) == 0x5a4d and ...`.
+  uint8_t partition = 0;
 };
 
 // A problem with one spec: an invalid regex or hex string (error), or a string yara warns about
@@ -90,6 +94,8 @@ struct ScanLimits {
   // Vectorscan scans at most 4 GiB - 1 bytes per call; bigger blocks are scanned in
   // overlapping chunks of at most this many bytes (0: that limit). Tests set small values.
   uint64_t chunk_bytes = 0;
+  // Bit p set: scan partition p's database (StringSpec::partition). Partition 0 always is.
+  uint64_t partitions = ~uint64_t{0};
 };
 
 // kTimeout was added after the first contract (ScanLimits::deadline).
@@ -135,6 +141,8 @@ class PatternSet {
                                                  std::vector<SpecDiagnostic>& diags);
   ~PatternSet();
   size_t size() const;
+  // Databases built, one per partition from 0 up to the highest StringSpec::partition used.
+  size_t partition_count() const;
 
   // Validates one spec on its own (regex/hex syntax, modifier constraints) so the compiler can
   // report errors at the string's position before building the whole set.

@@ -110,10 +110,13 @@ struct PatternSet::Impl {
   std::vector<uint32_t> canonical;
   uint32_t piece_slots = 0;
   uint32_t max_pattern_bytes = 0;  // longest Vectorscan pattern: overlap between scan chunks
-  hs_database_t* db = nullptr;  // one block-mode database; pattern id = group index
+  // One block-mode database per partition (null when it has no patterns); pattern id = group
+  // index, groups never span partitions.
+  std::vector<hs_database_t*> dbs;
 
   ~Impl() {
-    if (db != nullptr) hs_free_database(db);
+    for (hs_database_t* db : dbs)
+      if (db != nullptr) hs_free_database(db);
   }
 };
 

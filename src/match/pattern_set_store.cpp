@@ -9,6 +9,7 @@
 // vectors prefixed by their varint length; byte sets tagged (most are empty, full or one
 // byte); regex instructions packed (a program is mostly byte-set steps); the Vectorscan
 // database last, as a blob (u64 length).
+#include <optional>
 #include "match/pattern_set_store.h"
 
 #include <bit>
@@ -26,7 +27,7 @@ static_assert(sizeof(Literal) == 40, "Literal changed: update its field list bel
 static_assert(sizeof(Verifier) == 264, "Verifier changed: update its field list below");
 static_assert(sizeof(SpecInfo) == 64, "SpecInfo changed: update its field list below");
 static_assert(sizeof(TextCheck) == 40, "TextCheck changed: update its field list below");
-static_assert(sizeof(PatternSet::Impl) == 272,
+static_assert(sizeof(PatternSet::Impl) == 288,
               "PatternSet::Impl changed: update its field list below");
 static_assert(sizeof(regex::Inst) == 16, "regex::Inst changed: update put_inst / get_inst below");
 static_assert(sizeof(regex::Program) == 80,
@@ -89,7 +90,7 @@ void fields(Io& io, T& t) {
   io(t.caseless);
 }
 
-// Impl::db is stored apart (Vectorscan's own serialization); literal_patterns and
+// Impl::dbs are stored apart (Vectorscan's own serialization); literal_patterns and
 // literal_caseless are build-time only (empty once built).
 template <class Io, class T>
   requires std::is_same_v<std::remove_const_t<T>, PatternSet::Impl>
@@ -416,19 +417,21 @@ void write_pattern_set(const PatternSet& set, ByteWriter& out) {
   const PatternSet::Impl& impl = set.impl();
   Put put{out};
   fields(put, impl);
-  if (impl.db == nullptr) {
-    out.blob({});
-    return;
+  // Per partition: whether it has a database, then Vectorscan's bytes.
+  out.var(impl.dbs.size());
+  for (hs_database_t* db : impl.dbs) {
+    out.var(db != nullptr ? 1 : 0);
+    if (db == nullptr) continue;
+    char* bytes = nullptr;
+    size_t length = 0;
+    if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) {
+      // Serializing only fails when out of memory; an empty blob makes the load rebuild.
+      out.blob({});
+      continue;
+    }
+    out.blob({bytes, length});
+    std::free(bytes);
   }
-  char* bytes = nullptr;
-  size_t length = 0;
-  if (hs_serialize_database(impl.db, &bytes, &length) != HS_SUCCESS) {
-    // Only fails when out of memory; an empty database makes the load rebuild it.
-    out.blob({});
-    return;
-  }
-  out.blob({bytes, length});
-  std::free(bytes);
 }
 
 PatternSetLoad read_pattern_set(std::span<const uint8_t> bytes, size_t spec_count) {
@@ -438,8 +441,16 @@ PatternSetLoad read_pattern_set(std::span<const uint8_t> bytes, size_t spec_coun
   ByteReader r(bytes);
   Get get{r};
   fields(get, *impl);
-  std::span<const uint8_t> db = r.blob();
-  if (!r.ok() || !r.at_end()) {
+  const uint64_t db_count = r.var();
+  std::vector<std::optional<std::span<const uint8_t>>> blobs;  // nullopt: no database
+  for (uint64_t i = 0; r.ok() && i < db_count && i < 64; ++i) {
+    if (r.var() != 0) {
+      blobs.emplace_back(r.blob());
+    } else {
+      blobs.emplace_back();
+    }
+  }
+  if (!r.ok() || !r.at_end() || db_count > 64) {
     result.message = "malformed pattern set";
     return result;
   }
@@ -447,20 +458,23 @@ PatternSetLoad read_pattern_set(std::span<const uint8_t> bytes, size_t spec_coun
     result.message = why;
     return result;
   }
-  const bool needs_db = impl->group_begin.size() > 1;
-  if (needs_db) {
+  if (impl->group_begin.size() > 1 && blobs.empty()) {
+    result.status = Status::kIncompatible;  // patterns without a database: rebuilt
+    result.message = "no stored pattern database";
+    return result;
+  }
+  for (const auto& db : blobs) {
+    hs_database_t*& out = impl->dbs.emplace_back(nullptr);
+    if (!db) continue;
     // Vectorscan checks the version, the platform (CPU features) and a CRC of the bytecode.
-    if (db.empty() ||
-        hs_deserialize_database(reinterpret_cast<const char*>(db.data()), db.size(),
-                                &impl->db) != HS_SUCCESS) {
-      impl->db = nullptr;
+    if (db->empty() ||
+        hs_deserialize_database(reinterpret_cast<const char*>(db->data()), db->size(), &out) !=
+            HS_SUCCESS) {
+      out = nullptr;
       result.status = Status::kIncompatible;
       result.message = "Vectorscan refused the stored database";
       return result;
     }
-  } else if (!db.empty()) {
-    result.message = "unexpected pattern database";
-    return result;
   }
   result.status = Status::kOk;
   result.set = PatternSet::from_impl(std::move(impl));

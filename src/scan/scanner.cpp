@@ -50,6 +50,8 @@ struct Scanner::Impl {
   ScanStatus scan(std::span<const uint8_t> data, ScanResult& result);
   void begin(ScanResult& result);
   ScanStatus scan_block(std::span<const uint8_t> bytes, uint64_t base);
+  // The matcher partitions a scan of `data` from offset 0 needs (compile/partitions.h).
+  uint64_t partitions_for(std::span<const uint8_t> data) const;
   void keep_block_data(std::span<const uint8_t> bytes, uint64_t base);
   void collect_matches(ScanResult& result);
   void prefilter_rules(eval::EvalInput& input);
@@ -72,6 +74,7 @@ struct Scanner::Impl {
   std::vector<uint8_t> active_mark;
   std::vector<uint8_t> matched;
   std::vector<uint8_t> read_buffer;  // scan_file: small files are read, not mapped
+  uint64_t partitions = ~uint64_t{0};  // the current scan's, see partitions_for
   std::vector<std::vector<std::string>> kept_data;  // scan_blocks: match data per string
   std::optional<std::chrono::steady_clock::time_point> deadline;
   // Modules hook: console.log lines of the current scan go to its result.
@@ -127,11 +130,22 @@ ScanStatus Scanner::Impl::scan_block(std::span<const uint8_t> bytes, uint64_t ba
   limits.max_matches_per_string = options.max_matches_per_string;
   limits.fast_mode = options.fast_mode;
   limits.deadline = deadline;
+  limits.partitions = partitions;
   switch (patterns->scan_block(bytes, base, limits)) {
     case match::ScanOutcome::kError: return ScanStatus::kInternalError;
     case match::ScanOutcome::kTimeout: return ScanStatus::kTimeout;
     default: return ScanStatus::kOk;
   }
+}
+
+uint64_t Scanner::Impl::partitions_for(std::span<const uint8_t> data) const {
+  // Rules that don't match still show their strings when they are reported.
+  if (options.report_non_matching) return ~uint64_t{0};
+  uint64_t mask = 1;
+  const auto& gates = compiled.partition_gates;
+  for (size_t p = 0; p < gates.size() && p + 1 < 64; ++p)
+    if (eval::header_gate_holds(gates[p], data)) mask |= uint64_t{1} << (p + 1);
+  return mask;
 }
 
 void Scanner::Impl::keep_block_data(std::span<const uint8_t> bytes, uint64_t base) {
@@ -272,6 +286,7 @@ ScanStatus Scanner::Impl::finish(eval::EvalInput& input, std::span<const uint8_t
 
 ScanStatus Scanner::Impl::scan(std::span<const uint8_t> data, ScanResult& result) {
   begin(result);
+  partitions = partitions_for(data);
   if (ScanStatus st = scan_block(data, 0); st != ScanStatus::kOk) return st;
   collect_matches(result);
   eval::EvalInput input;
@@ -285,6 +300,8 @@ ScanStatus Scanner::Impl::scan(std::span<const uint8_t> data, ScanResult& result
 ScanStatus Scanner::scan_blocks(BlockReader& reader, ScanResult& result) {
   Impl& im = *impl_;
   im.begin(result);
+  // No integer reads in process memory: every partition's gate is undefined, so fails.
+  im.partitions = im.options.report_non_matching ? ~uint64_t{0} : 1;
   uint64_t base = 0;
   std::span<const uint8_t> bytes;
   while (reader.next(base, bytes)) {

@@ -29,6 +29,7 @@
 #include <type_traits>
 
 #include "compile/compiled_rules.h"
+#include "compile/partitions.h"
 #include "compile/prefilter.h"
 #include "match/pattern_set_store.h"
 #include "modules/module.h"
@@ -41,7 +42,8 @@ using detail::Node;
 using detail::Op;
 
 constexpr char kMagic[8] = {'Y', 'A', 'R', 'R', 'O', 'W', 'C', '\0'};
-constexpr uint32_t kFormatVersion = 3;  // 2: the built pattern set is stored; 3: filter windows
+// 2: the built pattern set is stored; 3: filter windows; 4: one database per partition.
+constexpr uint32_t kFormatVersion = 4;
 constexpr size_t kShaSize = 32;
 
 // A file written by one build must be read by a build with the same condition code and module
@@ -519,6 +521,7 @@ std::shared_ptr<const Rules> deserialize(std::span<const uint8_t> bytes, RulesFi
     std::string message;
     re.regex = regex::Regex::compile(re.source, re.nocase, re.dotall, message);
   }
+  detail::assign_partitions(*compiled);  // as when the file was built
   if (!stored_patterns.empty()) {
     match::PatternSetLoad load = match::read_pattern_set(stored_patterns, compiled->specs.size());
     if (load.status == match::PatternSetLoad::Status::kCorrupt) {
@@ -526,6 +529,11 @@ std::shared_ptr<const Rules> deserialize(std::span<const uint8_t> bytes, RulesFi
       return nullptr;
     }
     compiled->patterns = std::move(load.set);  // null when kIncompatible: rebuilt below
+    if (compiled->patterns &&
+        compiled->patterns->partition_count() > compiled->partition_gates.size() + 1) {
+      fail(error, Kind::kCorrupt, "corrupt compiled rules file: more databases than partitions");
+      return nullptr;
+    }
   }
   if (compiled->patterns == nullptr && !compiled->specs.empty()) {
     std::vector<match::SpecDiagnostic> diags;

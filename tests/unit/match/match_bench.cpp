@@ -37,8 +37,9 @@ int main(int argc, char** argv) {
     StringSpec s;
     s.kind = StringSpec::Kind::kHex;
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%02X %02X ?? %02X [2-8] %02X %02X", rng() % 256, rng() % 256,
-                  rng() % 256, rng() % 256, rng() % 256);
+    auto byte = [&rng] { return static_cast<unsigned>(rng() % 256); };
+    std::snprintf(buf, sizeof buf, "%02X %02X ?? %02X [2-8] %02X %02X", byte(), byte(), byte(),
+                  byte(), byte());
     s.value = buf;
     specs.push_back(s);
   }

@@ -154,7 +154,7 @@ TEST(PatternSetStore, LoadedSetFindsWhatTheBuiltSetFinds) {
 TEST(PatternSetStore, SetWithoutLiterals) {
   auto built = build({regex("[0-9]\\d")});
   ASSERT_TRUE(built);
-  EXPECT_EQ(built->impl().db, nullptr);
+  EXPECT_TRUE(built->impl().dbs.empty());
   PatternSetLoad loaded = load(store(*built), 1);
   ASSERT_EQ(loaded.status, Status::kOk) << loaded.message;
   EXPECT_EQ(scan(*loaded.set, "a12b"), scan(*built, "a12b"));

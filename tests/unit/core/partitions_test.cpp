@@ -1,0 +1,164 @@
+// Matcher partitions (compile/partitions.h): strings of rules that start with a header test
+// (`uint16(0) == 0x5a4d and ...`) get a Vectorscan database the scanner skips when the test
+// fails. Every result must be the one a single database gives: the same rules written with a
+// leading `true and` (no gate, no partitions) are the reference, over files with and without
+// the headers, process memory, non-matching rules listed with their strings, and rules loaded
+// from a compiled file; yara answers for the rule names.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "compile/compiled_rules.h"
+#include "match/pattern_set.h"
+#include "test_support.h"
+#include "yarrow/rules_file.h"
+
+namespace yarrow::test {
+namespace {
+
+// 30 MZ rules of 20 strings and 27 ELF rules of 20 strings (both above the partition
+// threshold), a rule without a gate sharing one MZ string, a gated rule whose strings are all
+// shared, and small gated rules below the threshold.
+std::string ruleset(bool gates) {
+  const std::string lead = gates ? "" : "true and ";
+  std::ostringstream r;
+  for (int i = 0; i < 30; ++i) {
+    r << "rule mz" << i << " { strings: ";
+    for (int k = 0; k < 20; ++k) r << "$s" << k << " = \"mz_token_" << i << "_" << k << "\" ";
+    r << "condition: " << lead << "uint16(0) == 0x5a4d and " << (i % 2 ? "any" : "2") << " of them }\n";
+  }
+  for (int i = 0; i < 27; ++i) {
+    r << "rule elf" << i << " { strings: ";
+    for (int k = 0; k < 20; ++k) r << "$s" << k << " = { 7E 4C " << std::hex << (i + 16) << " " << (k + 16) << std::dec << " 45 }" << " ";
+    r << "condition: " << lead << "uint32(0) == 0x464c457f and filesize > 8 and $s" << (i % 20)
+      << " and any of them }\n";
+  }
+  r << "rule shared { strings: $a = \"mz_token_3_4\" condition: $a }\n";
+  r << "rule all_shared { strings: $a = \"mz_token_5_5\" condition: " << lead << "uint16(0) == 0x5a4d and #a > 1 }\n";
+  r << "rule small_gate { strings: $a = \"pk_token\" condition: " << lead << "uint16(0) == 0x4b50 and $a }\n";
+  r << "rule negated { strings: $a = \"mz_token_7_1\" condition: " << lead << "uint16(0) == 0x5a4d and not $a }\n";
+  return r.str();
+}
+
+std::string with_tokens(std::string head) {
+  for (int i = 0; i < 30; i += 3) head += " mz_token_" + std::to_string(i) + "_1 mz_token_" + std::to_string(i) + "_2";
+  head += " mz_token_5_5 mz_token_5_5 mz_token_3_4 mz_token_7_1 pk_token ";
+  for (int i = 0; i < 27; i += 2) {
+    head += "\x7e\x4c";
+    head += static_cast<char>(i + 16);
+    head += static_cast<char>(i % 20 + 16);
+    head += "\x45 ";
+  }
+  return head;
+}
+
+// A comparable rendering of a result: every listed rule, matched or not, with its matches.
+std::string render(const ScanResult& result) {
+  std::ostringstream o;
+  for (const RuleMatch& m : result.rules) {
+    o << m.rule->name << (m.matched ? " +" : " -") << "\n";
+    for (const StringMatches& s : m.strings)
+      for (const StringMatch& x : s.matches) o << "  " << s.id << "@" << x.offset << "\n";
+  }
+  for (const std::string& w : result.warnings) o << "warning " << w << "\n";
+  return o.str();
+}
+
+std::string scan(const std::shared_ptr<const Rules>& rules, const std::string& data,
+                 bool non_matching) {
+  ScanOptions options;
+  options.report_non_matching = non_matching;
+  Scanner scanner(rules, options);
+  ScanResult result;
+  EXPECT_EQ(scanner.scan_memory({reinterpret_cast<const uint8_t*>(data.data()), data.size()},
+                                result),
+            ScanStatus::kOk);
+  return render(result);
+}
+
+class OneBlock : public BlockReader {
+ public:
+  explicit OneBlock(std::string data) : data_(std::move(data)) {}
+  bool next(uint64_t& base, std::span<const uint8_t>& bytes) override {
+    if (done_) return false;
+    done_ = true;
+    base = 0x400000;
+    bytes = {reinterpret_cast<const uint8_t*>(data_.data()), data_.size()};
+    return true;
+  }
+
+ private:
+  std::string data_;
+  bool done_ = false;
+};
+
+const std::vector<std::string>& targets() {
+  static const std::vector<std::string> t = {
+      with_tokens("MZ\x90"), with_tokens("ZM--"), with_tokens("\x7f" "ELF\x02\x01"),
+      with_tokens("PK\x03\x04"), "M", "", "MZ", with_tokens("")};
+  return t;
+}
+
+TEST(Partitions, GatedStringsGetTheirOwnDatabases) {
+  Compiled gated = compile(ruleset(true));
+  ASSERT_NE(gated.rules, nullptr) << (first_error(gated.diags) ? first_error(gated.diags)->message : "");
+  const auto& c = gated.rules->compiled();
+  ASSERT_EQ(c.partition_gates.size(), 2u);  // MZ and ELF; the PK gate has too few strings
+  EXPECT_EQ(c.partition_gates[0].value, 0x5a4d);
+  EXPECT_EQ(c.partition_gates[1].value, 0x464c457f);
+  EXPECT_EQ(c.patterns->partition_count(), 3u);
+  Compiled plain = compile(ruleset(false));
+  ASSERT_NE(plain.rules, nullptr);
+  EXPECT_TRUE(plain.rules->compiled().partition_gates.empty());
+  EXPECT_EQ(plain.rules->compiled().patterns->partition_count(), 1u);
+}
+
+TEST(Partitions, ResultsAreThoseOfOneDatabase) {
+  Compiled gated = compile(ruleset(true));
+  Compiled plain = compile(ruleset(false));
+  ASSERT_NE(gated.rules, nullptr);
+  ASSERT_NE(plain.rules, nullptr);
+  RulesFileError error;
+  const std::string bytes = serialize_rules(*gated.rules);
+  auto loaded = deserialize_rules({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, error);
+  ASSERT_NE(loaded, nullptr) << error.message;
+  EXPECT_EQ(loaded->compiled().patterns->partition_count(), 3u);
+  for (const std::string& data : targets()) {
+    for (bool non_matching : {false, true}) {
+      const std::string want = scan(plain.rules, data, non_matching);
+      EXPECT_EQ(scan(gated.rules, data, non_matching), want) << data.substr(0, 4);
+      EXPECT_EQ(scan(loaded, data, non_matching), want) << data.substr(0, 4);
+    }
+    // The matched rules themselves are yara's.
+    if (auto yara = ask_yara(ruleset(true), data)) {
+      ASSERT_TRUE(yara->compiled_ok);
+      EXPECT_EQ(matching_rules(gated.rules, data), yara->rules) << data.substr(0, 4);
+    }
+  }
+  // Sanity: the data exercises both sides of each gate.
+  EXPECT_NE(scan(gated.rules, targets()[0], false).find("mz0 +"), std::string::npos);
+  EXPECT_NE(scan(gated.rules, targets()[2], false).find("elf0 +"), std::string::npos);
+  EXPECT_NE(scan(gated.rules, targets()[1], true).find("mz0 -\n  $s1@"), std::string::npos);
+}
+
+TEST(Partitions, ProcessMemorySkipsGatedDatabasesButListsTheirStrings) {
+  Compiled gated = compile(ruleset(true));
+  Compiled plain = compile(ruleset(false));
+  ASSERT_NE(gated.rules, nullptr);
+  for (bool non_matching : {false, true}) {
+    std::string got, want;
+    for (auto* out : {&got, &want}) {
+      ScanOptions options;
+      options.report_non_matching = non_matching;
+      Scanner scanner(out == &got ? gated.rules : plain.rules, options);
+      ScanResult result;
+      OneBlock reader(targets()[0]);
+      ASSERT_EQ(scanner.scan_blocks(reader, result), ScanStatus::kOk);
+      *out = render(result);
+    }
+    EXPECT_EQ(got, want);
+  }
+}
+
+}  // namespace
+}  // namespace yarrow::test
