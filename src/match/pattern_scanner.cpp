@@ -35,9 +35,7 @@ struct PatternScanner::Impl {
       const Verifier& v = set.verifiers[vi];
       for (size_t b = 0; b < 256; ++b)
         if (v.first_bytes.test(b)) atomless_start[b] = true;
-      bool uniform = !v.fixed.empty();
-      for (const regex::ByteSet& bs : v.fixed) uniform = uniform && bs == v.fixed[0];
-      atomless_uniform.push_back(uniform);
+      atomless_uniform.push_back(v.fixed.uniform());
     }
     atomless_run_end.assign(set.atomless.size(), 0);
   }
@@ -221,7 +219,7 @@ void PatternScanner::Impl::verify_fixed(const Verifier& v, size_t atom_start, ui
   if (start > data.size() || data.size() - start < n) return;
   const uint8_t* p = data.data() + start;
   for (size_t i = 0; i < n; ++i)
-    if (!v.fixed[i].test(p[i])) return;
+    if (!v.fixed.test(i, p[i])) return;
   on_piece_match(v, start, static_cast<uint32_t>(n), false);
 }
 
@@ -383,7 +381,7 @@ void PatternScanner::Impl::run_atomless_until(size_t end) {
         size_t& run_end = atomless_run_end[k];
         if (run_end <= pos) {
           run_end = pos;
-          while (run_end < data.size() && v.fixed[0].test(data[run_end])) ++run_end;
+          while (run_end < data.size() && v.fixed.test(0, data[run_end])) ++run_end;
         }
         if (run_end - pos >= v.fixed.size())
           on_piece_match(v, pos, static_cast<uint32_t>(v.fixed.size()), false);

@@ -1,5 +1,6 @@
 // Building a PatternSet: string specs -> literals for one Vectorscan database + regex verifiers.
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <deque>
 #include <string_view>
@@ -274,8 +275,10 @@ bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
   std::vector<const Node*> positions;
   if (!wide && fixed_positions(node, positions, atoms.leaves.empty()) && !positions.empty() &&
       positions.size() <= regex::kScanLimit) {
-    v.fixed.reserve(positions.size());
-    for (const Node* p : positions) v.fixed.push_back(p->set);
+    std::vector<regex::ByteSet> sets;
+    sets.reserve(positions.size());
+    for (const Node* p : positions) sets.push_back(p->set);
+    v.fixed.assign(sets);
   } else {
     positions.clear();
   }
@@ -363,6 +366,34 @@ bool add_verifier(PatternSet::Impl& impl, uint32_t spec, uint32_t piece, const N
 PatternSet::PatternSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PatternSet::~PatternSet() = default;
 size_t PatternSet::size() const { return impl_->specs.size(); }
+
+void FixedPiece::assign(const std::vector<regex::ByteSet>& positions) {
+  clear();
+  for (const regex::ByteSet& set : positions) {
+    // The set as (value, mask): the smallest byte it accepts is the value, and the mask keeps
+    // the bits on which all its bytes agree; it fits if it has 2^(free bits) members.
+    const auto low = static_cast<uint8_t>(set._Find_first());
+    uint8_t mask = 0xFF;
+    for (size_t b = set._Find_first(); b < set.size(); b = set._Find_next(b))
+      mask = static_cast<uint8_t>(mask & ~(b ^ low));
+    const size_t free_bits = 8 - static_cast<size_t>(std::popcount(mask));
+    if (set.none() || set.count() != (size_t{1} << free_bits)) {
+      masked.clear();
+      sets = positions;
+      return;
+    }
+    masked.push_back({static_cast<uint8_t>(low & mask), mask});
+  }
+}
+
+bool FixedPiece::uniform() const {
+  for (size_t i = 1; i < size(); ++i) {
+    if (masked.empty() ? sets[i] != sets[0]
+                       : masked[i].value != masked[0].value || masked[i].mask != masked[0].mask)
+      return false;
+  }
+  return !empty();
+}
 size_t PatternSet::partition_count() const { return impl_->dbs.size(); }
 
 namespace {

@@ -32,6 +32,40 @@ namespace yarrow::match {
 // One regex/hex piece in one encoding (ascii or wide).
 // One regex/hex piece. Like yara, every atom hit is verified ascii first and, if that fails
 // and the string is wide, wide; the backward extension then uses the mode that worked.
+// A byte position that accepts exactly the bytes b with (b & mask) == value: an exact byte
+// (mask FF), `??` (mask 00) or a nibble wildcard (F0 / 0F).
+struct MaskedByte {
+  uint8_t value = 0;
+  uint8_t mask = 0;
+};
+
+// The positions of a fixed piece. Hex strings need only masked bytes, 2 bytes a position
+// instead of a 32-byte set (signature-base, Yara-Rules and elastic together: 568,000
+// positions, 17 MB less to load); a piece with any other set keeps whole sets.
+class FixedPiece {
+ public:
+  void assign(const std::vector<regex::ByteSet>& sets);
+  bool empty() const { return masked.empty() && sets.empty(); }
+  size_t size() const { return masked.empty() ? sets.size() : masked.size(); }
+  bool test(size_t i, uint8_t b) const {
+    return masked.empty() ? sets[i].test(b) : (b & masked[i].mask) == masked[i].value;
+  }
+  // Every position accepts the same bytes ([0-9a-f]{32}).
+  bool uniform() const;
+  void clear() {
+    masked.clear();
+    sets.clear();
+  }
+  void shrink_to_fit() {
+    masked.shrink_to_fit();
+    sets.shrink_to_fit();
+  }
+
+  // One of the two is used (stored as such by pattern_set_store.cpp).
+  std::vector<MaskedByte> masked;
+  std::vector<regex::ByteSet> sets;
+};
+
 struct Verifier {
   uint32_t spec = 0;
   uint32_t piece = 0;
@@ -44,7 +78,7 @@ struct Verifier {
   regex::ByteSet first_bytes;
   // Non-empty when the piece is a fixed sequence of byte sets (a hex string without jumps or
   // alternatives): its only possible match is checked position by position, without the VM.
-  std::vector<regex::ByteSet> fixed;
+  FixedPiece fixed;
   // Literal runs every match of the piece contains, and the piece's longest match: an atom hit
   // with a guard missing from [atom - max_length, atom + max_length] can't yield a match, so the
   // VM is not run for it (ascii-only pieces).

@@ -24,7 +24,7 @@ namespace yarrow::match {
 
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(Literal) == 40, "Literal changed: update its field list below");
-static_assert(sizeof(Verifier) == 264, "Verifier changed: update its field list below");
+static_assert(sizeof(Verifier) == 288, "Verifier changed: update its field list below");
 static_assert(sizeof(SpecInfo) == 64, "SpecInfo changed: update its field list below");
 static_assert(sizeof(TextCheck) == 40, "TextCheck changed: update its field list below");
 static_assert(sizeof(PatternSet::Impl) == 288,
@@ -64,6 +64,20 @@ void fields(Io& io, T& l) {
   io(l.atom_offset);
   io(l.wide);
   io(l.xor_key);
+}
+
+template <class Io, class T>
+  requires std::is_same_v<std::remove_const_t<T>, MaskedByte>
+void fields(Io& io, T& m) {
+  io(m.value);
+  io(m.mask);
+}
+
+template <class Io, class T>
+  requires std::is_same_v<std::remove_const_t<T>, FixedPiece>
+void fields(Io& io, T& f) {
+  io(f.masked);
+  io(f.sets);
 }
 
 template <class Io, class T>
@@ -351,6 +365,7 @@ std::string check_impl(const PatternSet::Impl& s, size_t spec_count) {
       return "verifier out of range";
     if (v.guards.size() > 2) return "too many guards";  // the scanner keeps two memo slots
     if (v.context_bytes.size() != v.context_offsets.size()) return "bad atom context";
+    if (!v.fixed.masked.empty() && !v.fixed.sets.empty()) return "bad fixed piece";
   }
   for (const Literal& l : s.literals) {
     if (l.kind > Literal::Kind::kAtom || l.spec >= s.specs.size()) return "literal out of range";

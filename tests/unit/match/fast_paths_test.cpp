@@ -130,6 +130,49 @@ TEST(FastPaths, FixedHexStringsMatchPositionByPosition) {
   EXPECT_EQ(offsets(scanner, 2), want2);
 }
 
+TEST(FastPaths, FixedPiecesKeepMaskedBytesWhenTheyCan) {
+  using yarrow::match::FixedPiece;
+  using yarrow::regex::ByteSet;
+  auto exact = [](int b) {
+    ByteSet s;
+    s.set(static_cast<size_t>(b));
+    return s;
+  };
+  ByteSet any;
+  any.set();
+  ByteSet high_nibble_9;  // 9?
+  for (int b = 0x90; b <= 0x9f; ++b) high_nibble_9.set(static_cast<size_t>(b));
+  ByteSet low_nibble_5;  // ?5
+  for (int b = 0x05; b <= 0xf5; b += 0x10) low_nibble_5.set(static_cast<size_t>(b));
+  FixedPiece f;
+  f.assign({exact(0x4d), any, high_nibble_9, low_nibble_5});
+  ASSERT_EQ(f.masked.size(), 4u);
+  EXPECT_TRUE(f.sets.empty());
+  // Every byte at every position: the masked test says what the set says.
+  const std::vector<ByteSet> sets = {exact(0x4d), any, high_nibble_9, low_nibble_5};
+  for (size_t i = 0; i < sets.size(); ++i)
+    for (int b = 0; b < 256; ++b)
+      EXPECT_EQ(f.test(i, static_cast<uint8_t>(b)), sets[i].test(static_cast<size_t>(b)))
+          << i << " " << b;
+  // [a-c] has three members: no mask describes it, so the piece keeps whole sets.
+  ByteSet a_to_c;
+  for (int b = 'a'; b <= 'c'; ++b) a_to_c.set(static_cast<size_t>(b));
+  ByteSet a_or_b;  // 0x61, 0x62: two members, but they differ in two bits
+  a_or_b.set('a');
+  a_or_b.set('b');
+  for (const ByteSet& odd : {a_to_c, a_or_b}) {
+    f.assign({exact(0x4d), odd});
+    EXPECT_TRUE(f.masked.empty());
+    ASSERT_EQ(f.sets.size(), 2u);
+    for (int b = 0; b < 256; ++b)
+      EXPECT_EQ(f.test(1, static_cast<uint8_t>(b)), odd.test(static_cast<size_t>(b)));
+  }
+  f.assign({low_nibble_5, low_nibble_5, low_nibble_5});
+  EXPECT_TRUE(f.uniform());
+  f.assign({low_nibble_5, high_nibble_9});
+  EXPECT_FALSE(f.uniform());
+}
+
 TEST(FastPaths, ResetClearsOnlyWhatMatchedAndTracksTouchedStrings) {
   std::vector<StringSpec> specs = {spec(StringSpec::Kind::kText, "hello"),
                                    spec(StringSpec::Kind::kText, "world"),

@@ -182,8 +182,11 @@ TEST(PatternSetStore, ByteSetsKeepEveryBit) {
   yarrow::match::Verifier v;
   v.forward = yarrow::regex::Program::from_parts(insts, {odd, one, all, {}}, 0, false);
   v.first_bytes = odd;
-  v.fixed = {odd, one, all, {}};
+  v.fixed.assign({odd, one, all, {}});  // odd and empty sets: kept whole
+  yarrow::match::Verifier masked = v;
+  masked.fixed.assign({one, all});  // an exact byte and ??: kept as masked bytes
   impl->verifiers.push_back(std::move(v));
+  impl->verifiers.push_back(std::move(masked));
   impl->atomless.push_back(0);
   impl->piece_slots = 1;
   auto set = PatternSet::from_impl(std::move(impl));
@@ -191,7 +194,14 @@ TEST(PatternSetStore, ByteSetsKeepEveryBit) {
   ASSERT_EQ(loaded.status, Status::kOk) << loaded.message;
   const auto& got = loaded.set->impl().verifiers.at(0);
   EXPECT_EQ(got.first_bytes, odd);
-  EXPECT_EQ(got.fixed, (std::vector<yarrow::regex::ByteSet>{odd, one, all, {}}));
+  EXPECT_EQ(got.fixed.sets, (std::vector<yarrow::regex::ByteSet>{odd, one, all, {}}));
+  EXPECT_TRUE(got.fixed.masked.empty());
+  const auto& got_masked = loaded.set->impl().verifiers.at(1).fixed;
+  ASSERT_EQ(got_masked.masked.size(), 2u);
+  EXPECT_TRUE(got_masked.sets.empty());
+  EXPECT_EQ(got_masked.masked[0].value, 77);
+  EXPECT_EQ(got_masked.masked[0].mask, 0xFF);
+  EXPECT_EQ(got_masked.masked[1].mask, 0);
   EXPECT_EQ(got.forward.sets(), (std::vector<yarrow::regex::ByteSet>{odd, one, all, {}}));
 }
 
