@@ -2,7 +2,8 @@
 //
 // Layout: header | payload.
 //   header  = magic "YARROWC\0", u32 format version, u64 build-id length, build id bytes,
-//             u64 payload size, 32-byte SHA-256 of the payload.
+//             u64 payload size, 16-byte XXH3-128 checksum of the payload (it detects damage;
+//             the file is not signed).
 //   payload = the CompiledRules vectors in declaration order: varints for integer fields,
 //             counts and string lengths (match/pattern_set_store.h's ByteWriter), fixed width
 //             for doubles; then the built pattern set (u8 present, u64 length, its encoding,
@@ -15,10 +16,10 @@
 #include "yarrow/rules_file.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -42,9 +43,10 @@ using detail::Node;
 using detail::Op;
 
 constexpr char kMagic[8] = {'Y', 'A', 'R', 'R', 'O', 'W', 'C', '\0'};
-// 2: the built pattern set is stored; 3: filter windows; 4: one database per partition.
-constexpr uint32_t kFormatVersion = 4;
-constexpr size_t kShaSize = 32;
+// 2: the built pattern set is stored; 3: filter windows; 4: one database per partition;
+// 5: XXH3-128 checksum instead of SHA-256.
+constexpr uint32_t kFormatVersion = 5;
+constexpr size_t kChecksumSize = 16;  // XXH3-128
 
 // A file written by one build must be read by a build with the same condition code and module
 // schemas: the build id names the format and fingerprints every module schema.
@@ -81,19 +83,24 @@ std::string build_id() {
 // kernel reads again if they are touched again); null when the bytes are not a mapping.
 using Release = void (*)(std::span<const uint8_t>);
 
-// SHA-256 of `data`, hashed in slices that are released once hashed.
-bool sha256(std::span<const uint8_t> data, uint8_t out[kShaSize], Release release = nullptr) {
+// XXH3-128 of `data` (canonical, big-endian bytes), hashed in slices that are released once
+// hashed. XXH3 runs at memory speed; SHA-256 took 17 ms of the 110 ms a 29 MB file took to load.
+bool checksum(std::span<const uint8_t> data, uint8_t out[kChecksumSize],
+              Release release = nullptr) {
   constexpr size_t kSlice = size_t{1} << 20;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1;
+  XXH3_state_t* state = XXH3_createState();
+  bool ok = state != nullptr && XXH3_128bits_reset(state) == XXH_OK;
   for (size_t at = 0; ok && at < data.size(); at += kSlice) {
     std::span<const uint8_t> slice = data.subspan(at, std::min(kSlice, data.size() - at));
-    ok = EVP_DigestUpdate(ctx, slice.data(), slice.size()) == 1;
+    ok = XXH3_128bits_update(state, slice.data(), slice.size()) == XXH_OK;
     if (release != nullptr) release(slice);
   }
-  unsigned int len = 0;
-  ok = ok && EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == kShaSize;
-  EVP_MD_CTX_free(ctx);
+  if (ok) {
+    XXH128_canonical_t canonical;
+    XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state));
+    std::memcpy(out, canonical.digest, kChecksumSize);
+  }
+  XXH3_freeState(state);
   return ok;
 }
 
@@ -433,8 +440,8 @@ bool looks_like_rules_file(std::span<const uint8_t> bytes) {
 
 std::string serialize_rules(const Rules& rules) {
   std::string payload = write_payload(rules.compiled());
-  uint8_t digest[kShaSize] = {};
-  sha256({reinterpret_cast<const uint8_t*>(payload.data()), payload.size()}, digest);
+  uint8_t digest[kChecksumSize] = {};
+  checksum({reinterpret_cast<const uint8_t*>(payload.data()), payload.size()}, digest);
   Writer header;
   for (char c : kMagic) header.u8(static_cast<uint8_t>(c));
   header.u32(kFormatVersion);
@@ -460,7 +467,7 @@ std::shared_ptr<const Rules> deserialize(std::span<const uint8_t> bytes, RulesFi
   std::span<const uint8_t> id_bytes = header.blob();
   std::string id(reinterpret_cast<const char*>(id_bytes.data()), id_bytes.size());
   uint64_t size = header.u64();
-  uint8_t digest[kShaSize];
+  uint8_t digest[kChecksumSize];
   for (uint8_t& b : digest) b = header.u8();
   if (!header.ok()) {
     fail(error, Kind::kCorrupt, "corrupt compiled rules file: truncated header");
@@ -476,14 +483,14 @@ std::shared_ptr<const Rules> deserialize(std::span<const uint8_t> bytes, RulesFi
              "); recompile the rules with `yarrow compile`");
     return nullptr;
   }
-  size_t header_size = sizeof kMagic + 4 + 8 + id.size() + 8 + kShaSize;
+  size_t header_size = sizeof kMagic + 4 + 8 + id.size() + 8 + kChecksumSize;
   std::span<const uint8_t> payload = bytes.subspan(header_size);
   if (payload.size() != size) {
     fail(error, Kind::kCorrupt, "corrupt compiled rules file: truncated or padded");
     return nullptr;
   }
-  uint8_t actual[kShaSize] = {};
-  if (!sha256(payload, actual, release) || std::memcmp(actual, digest, kShaSize) != 0) {
+  uint8_t actual[kChecksumSize] = {};
+  if (!checksum(payload, actual, release) || std::memcmp(actual, digest, kChecksumSize) != 0) {
     fail(error, Kind::kCorrupt, "corrupt compiled rules file: checksum mismatch");
     return nullptr;
   }

@@ -6,7 +6,7 @@ file is refused with an error: exit status 1, never a crash.
 usage: test_compiled.py --yarrow build/yarrow [--yara /usr/bin/yara] [--mutants N]
 """
 import argparse
-import hashlib
+import ctypes
 import os
 import random
 import shutil
@@ -45,6 +45,19 @@ DATA = [
     b"MARKER alpha then alpha again and loop",
 ]
 
+
+
+class _XXH128(ctypes.Structure):
+    _fields_ = [("low64", ctypes.c_uint64), ("high64", ctypes.c_uint64)]
+
+
+def xxh3_128(data: bytes) -> bytes:
+    """The files' checksum (XXH3-128, canonical big-endian), from the libxxhash yarrow uses."""
+    lib = ctypes.CDLL("libxxhash.so.0")
+    lib.XXH3_128bits.restype = _XXH128
+    lib.XXH3_128bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+    h = lib.XXH3_128bits(data, len(data))
+    return struct.pack(">QQ", h.high64, h.low64)
 
 def run(cmd, **kw):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120, **kw)
@@ -155,11 +168,11 @@ def main():
         # Crafted payloads: damaged and re-checksummed, so only the index checks stand between
         # the bytes and the evaluator. Any outcome but a crash is fine.
         id_len = struct.unpack_from("<Q", blob, 12)[0]
-        header = 8 + 4 + 8 + id_len + 8 + 32
+        header = 8 + 4 + 8 + id_len + 8 + 16
         payload = blob[header:]
 
         def forge(p):
-            return blob[:header - 32] + hashlib.sha256(bytes(p)).digest() + bytes(p)
+            return blob[:header - 16] + xxh3_128(bytes(p)) + bytes(p)
 
         # The payload ends with the built pattern set (u8 1, u64 length, bytes), which itself
         # ends with the serialized Vectorscan database (u64 length, bytes): both run to the end.
