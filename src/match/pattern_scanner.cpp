@@ -74,6 +74,8 @@ struct PatternScanner::Impl {
   static constexpr uint32_t kNoDfa = UINT32_MAX;
   static constexpr uint32_t kRunsBeforeDfa = 4;   // rarely run programs keep no table
   std::vector<ForwardRunner> forward_runners;
+  // Transitions all of this scanner's DFAs may hold together: 32 MiB.
+  size_t dfa_budget = size_t{8} << 20;
   int run_forward(const Verifier& v, size_t atom_start, const regex::ExecOptions& opt);
 
   // Per-block state.
@@ -273,7 +275,7 @@ int PatternScanner::Impl::run_forward(const Verifier& v, size_t atom_start,
     if (n != regex::LazyDfa::kGaveUp) return n;
   } else if (r.vm_runs != kNoDfa && ++r.vm_runs == kRunsBeforeDfa) {
     if (regex::LazyDfa::eligible(v.forward)) {
-      r.dfa = std::make_unique<regex::LazyDfa>(v.forward);
+      r.dfa = std::make_unique<regex::LazyDfa>(v.forward, &dfa_budget);
       return run_forward(v, atom_start, opt);
     }
     r.vm_runs = kNoDfa;

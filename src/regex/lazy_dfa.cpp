@@ -38,7 +38,9 @@ bool LazyDfa::eligible(const Program& prog) {
   return true;
 }
 
-LazyDfa::LazyDfa(const Program& prog) : prog_(prog) {
+LazyDfa::~LazyDfa() { reset(); }
+
+LazyDfa::LazyDfa(const Program& prog, size_t* budget) : prog_(prog), budget_(budget) {
   // Byte classes: refine one partition of 0..255 by every set the program tests.
   class_of_.fill(0);
   class_count_ = 1;
@@ -59,6 +61,7 @@ LazyDfa::LazyDfa(const Program& prog) : prog_(prog) {
 }
 
 void LazyDfa::reset() {
+  *budget_ += next_.size();  // given back to the thread's other DFAs
   states_.clear();
   pcs_.clear();
   next_.clear();
@@ -81,7 +84,9 @@ int32_t LazyDfa::intern(VmScratch& s) {
   if (count > 0) std::memcpy(key.data(), s.next.data(), count * sizeof(uint32_t));
   key.back() = match ? '\1' : '\0';
   if (auto it = ids_.find(key); it != ids_.end()) return it->second;
-  if ((states_.size() + 1) * class_count_ > kMaxTableEntries) return -1;
+  if ((states_.size() + 1) * class_count_ > kMaxTableEntries || *budget_ < class_count_)
+    return -1;
+  *budget_ -= class_count_;
   const auto id = static_cast<int32_t>(states_.size());
   states_.push_back({static_cast<uint32_t>(pcs_.size()), static_cast<uint32_t>(count), match});
   pcs_.insert(pcs_.end(), s.next.begin(), s.next.begin() + static_cast<std::ptrdiff_t>(count));

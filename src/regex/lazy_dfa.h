@@ -7,8 +7,9 @@
 // /([A-Za-z0-9]{4})*(...)/ or /\W\w+\s+\s".+"/ run at every position of long text runs.
 //
 // A LazyDfa belongs to one thread and one Program (the Program stays shared and immutable). It
-// keeps at most kMaxTableEntries transitions; when full it starts over, and after repeated
-// restarts it gives up and the caller runs the VM.
+// keeps at most kMaxTableEntries transitions, and the DFAs of one thread share a budget of
+// entries (a rule set of many exploding regexes must not take gigabytes); when full it starts
+// over, and after repeated restarts it gives up and the caller runs the VM.
 #pragma once
 
 #include <array>
@@ -29,7 +30,11 @@ class LazyDfa {
   // the next byte.
   static bool eligible(const Program& prog);
 
-  explicit LazyDfa(const Program& prog);
+  // `budget`: table entries this DFA and its siblings may still take; shared, per thread.
+  LazyDfa(const Program& prog, size_t* budget);
+  ~LazyDfa();
+  LazyDfa(const LazyDfa&) = delete;
+  LazyDfa& operator=(const LazyDfa&) = delete;
 
   // exec_forward(prog, data, start, opt, scratch) for the Program given to the constructor;
   // kGaveUp when the state budget was exhausted too often (run the VM instead).
@@ -55,6 +60,7 @@ class LazyDfa {
   void reset();
 
   const Program& prog_;
+  size_t* budget_;
   std::array<uint8_t, 256> class_of_{};  // bytes no set of the program tells apart share one
   uint32_t class_count_ = 0;
   std::vector<State> states_;

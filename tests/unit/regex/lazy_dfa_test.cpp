@@ -61,7 +61,8 @@ std::vector<uint32_t> start_pcs(const Program& prog) {
 void expect_same_as_vm(const Program& prog, const std::string& label, const std::string& alphabet) {
   ASSERT_TRUE(LazyDfa::eligible(prog)) << label;
   std::mt19937 rng(12345);
-  LazyDfa dfa(prog);
+  size_t budget = LazyDfa::kMaxTableEntries;
+  LazyDfa dfa(prog, &budget);
   VmScratch vm_scratch, dfa_scratch;
   size_t matched = 0;
   for (int round = 0; round < 4; ++round) {
@@ -133,7 +134,8 @@ TEST(LazyDfa, AssertionsKeepTheVm) {
 TEST(LazyDfa, FullTableGivesUpAndTheCallerRunsTheVm) {
   // An 'a' sixteen positions back must be remembered: 2^16 states, beyond the table.
   const Program prog = compile_regex("(a|b)*a(a|b){16}c");
-  LazyDfa dfa(prog);
+  size_t budget = LazyDfa::kMaxTableEntries;
+  LazyDfa dfa(prog, &budget);
   std::mt19937 rng(7);
   std::vector<uint8_t> data(60000);
   for (auto& b : data) b = (rng() & 1) ? 'a' : 'b';
@@ -153,6 +155,33 @@ TEST(LazyDfa, FullTableGivesUpAndTheCallerRunsTheVm) {
   // After a few restarts the program is left to the VM for good.
   for (size_t i = 0; i < 100; ++i) dfa.exec_forward(data, (i % 14) * 4096, opt, scratch);
   EXPECT_EQ(dfa.exec_forward(data, 100, opt, scratch), LazyDfa::kGaveUp);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(LazyDfa, SiblingsShareOneBudget) {
+  // Two DFAs with room for a handful of states between them: the second finds the budget
+  // spent and leaves its runs to the VM, and gets it back when the first is gone.
+  const Program prog = compile_regex("[a-c]+d");
+  size_t budget = 0;
+  auto probe = std::make_unique<LazyDfa>(prog, &budget);
+  std::vector<uint8_t> data = {'a', 'b', 'c', 'a', 'd'};
+  VmScratch scratch;
+  ExecOptions opt;
+  EXPECT_EQ(probe->exec_forward(data, 0, opt, scratch), LazyDfa::kGaveUp);  // no room at all
+  budget = 64;
+  auto first = std::make_unique<LazyDfa>(prog, &budget);
+  EXPECT_EQ(first->exec_forward(data, 0, opt, scratch), 5);
+  const size_t left = budget;
+  EXPECT_LT(left, 64u);
+  budget = 0;  // the rest goes elsewhere
+  auto second = std::make_unique<LazyDfa>(prog, &budget);
+  EXPECT_EQ(second->exec_forward(data, 0, opt, scratch), LazyDfa::kGaveUp);
+  EXPECT_EQ(first->exec_forward(data, 1, opt, scratch), 4);  // its states are still there
+  first.reset();
+  EXPECT_EQ(budget, 64u - left);  // what the first held is back
 }
 
 }  // namespace
