@@ -153,11 +153,15 @@ struct RulePrefilter {
   std::vector<uint32_t> string_rules;
 };
 
-// A test of the scanned data's first bytes: `READER(offset) == value` (e.g. uint16(0) ==
-// 0x5a4d). Strings of rules whose condition starts with it live in a matcher partition of
-// their own (compile/partitions.h), skipped when the test fails.
-struct HeaderGate {
+// The test a rule's condition starts with, down the left spine of its `and`s, when it compares
+// the file size or an integer read at a fixed offset with a constant (`uint16(0) == 0x5a4d`):
+// if it is false or undefined, so is the rule. The evaluator decides rules by it before reading
+// their nodes; the matcher partitions (compile/partitions.h) skip strings by it.
+struct LeadingTest {
+  enum class Kind : uint8_t { kNone, kFilesize, kRead };
+  Kind kind = Kind::kNone;
   uint8_t reader = 0;  // ast::IntReader
+  Op cmp = Op::kEq;
   int64_t offset = 0;
   int64_t value = 0;
 };
@@ -180,10 +184,13 @@ struct CompiledRules {
   RulePrefilter prefilter;  // derived from the conditions; rebuilt, never serialised
   // Gate of matcher partition p (p >= 1) at p - 1; derived from the conditions like the
   // prefilter, and assigned to specs[].partition before the pattern set is built.
-  std::vector<HeaderGate> partition_gates;
+  std::vector<LeadingTest> partition_gates;  // kRead with kEq only
 
   // Kid i of node n; kNoNode for an absent optional kid.
   uint32_t kid(const Node& n, uint32_t i) const { return kids[n.kids_begin + i]; }
 };
+
+// `rule`'s leading test (kind kNone when it has none); defined in compile/partitions.cpp.
+LeadingTest leading_test(const CompiledRules& rules, const CompiledRule& rule);
 
 }  // namespace yarrow::detail

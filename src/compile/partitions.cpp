@@ -13,22 +13,32 @@ namespace {
 constexpr size_t kMinPartitionStrings = 500;
 constexpr size_t kMaxPartitions = 7;  // besides partition 0
 
-// The gate a rule's condition starts with: the leftmost test down a spine of `and`s, when it
-// is `intXX(constant) == constant`. If that test is false or undefined, so is the rule.
-std::optional<HeaderGate> leading_gate(const CompiledRules& rules, const CompiledRule& rule) {
+}  // namespace
+
+LeadingTest leading_test(const CompiledRules& rules, const CompiledRule& rule) {
+  LeadingTest t;
   const Node* n = &rules.nodes[rule.condition];
   while (n->op == Op::kAnd) n = &rules.nodes[rules.kid(*n, 0)];
-  if (n->op != Op::kEq) return std::nullopt;
-  const Node& read = rules.nodes[rules.kid(*n, 0)];
-  const Node& value = rules.nodes[rules.kid(*n, 1)];
-  if (read.op != Op::kIntRead || value.op != Op::kConstInt || value.type != ValueType::kInt)
-    return std::nullopt;
-  const Node& offset = rules.nodes[rules.kid(read, 0)];
-  if (offset.op != Op::kConstInt) return std::nullopt;
-  return HeaderGate{read.aux, offset.ival, value.ival};
+  switch (n->op) {
+    case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe: case Op::kEq: case Op::kNe: break;
+    default: return t;
+  }
+  const Node& a = rules.nodes[rules.kid(*n, 0)];
+  const Node& b = rules.nodes[rules.kid(*n, 1)];
+  if (a.type != ValueType::kInt || b.type != ValueType::kInt || b.op != Op::kConstInt) return t;
+  if (a.op == Op::kFilesize) {
+    t.kind = LeadingTest::Kind::kFilesize;
+  } else if (a.op == Op::kIntRead && rules.nodes[rules.kid(a, 0)].op == Op::kConstInt) {
+    t.kind = LeadingTest::Kind::kRead;
+    t.reader = a.aux;
+    t.offset = rules.nodes[rules.kid(a, 0)].ival;
+  } else {
+    return t;
+  }
+  t.cmp = n->op;
+  t.value = b.ival;
+  return t;
 }
-
-}  // namespace
 
 void assign_partitions(CompiledRules& rules) {
   rules.partition_gates.clear();
@@ -39,8 +49,10 @@ void assign_partitions(CompiledRules& rules) {
   for (size_t r = 0; r < rules.rules.size(); ++r) {
     const CompiledRule& rule = rules.rules[r];
     if (rule.string_count == 0) continue;
-    if (auto g = leading_gate(rules, rule)) {
-      rule_gate[r] = Key{g->reader, g->offset, g->value};
+    // Header tests of equality only: `uint16(0) == 0x5a4d` names a file type.
+    const LeadingTest t = leading_test(rules, rule);
+    if (t.kind == LeadingTest::Kind::kRead && t.cmp == Op::kEq) {
+      rule_gate[r] = Key{t.reader, t.offset, t.value};
       auto [it, fresh] = strings_of.try_emplace(*rule_gate[r], 0, r);
       it->second.first += rule.string_count;
     }
@@ -57,8 +69,12 @@ void assign_partitions(CompiledRules& rules) {
   std::map<Key, uint8_t> partition_of;
   for (const auto& [key, use] : chosen) {
     partition_of[key] = static_cast<uint8_t>(rules.partition_gates.size() + 1);
-    rules.partition_gates.push_back(
-        HeaderGate{std::get<0>(key), std::get<1>(key), std::get<2>(key)});
+    LeadingTest gate;
+    gate.kind = LeadingTest::Kind::kRead;
+    gate.reader = std::get<0>(key);
+    gate.offset = std::get<1>(key);
+    gate.value = std::get<2>(key);
+    rules.partition_gates.push_back(gate);
   }
   if (partition_of.empty()) return;
   for (size_t s = 0; s < rules.strings.size() && s < rules.specs.size(); ++s) {

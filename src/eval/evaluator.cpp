@@ -85,68 +85,40 @@ int64_t match_offset(const match::Match& m) { return static_cast<int64_t>(m.offs
 
 }  // namespace
 
-bool header_gate_holds(const detail::HeaderGate& gate, std::span<const uint8_t> data) {
+bool leading_test_holds(const detail::LeadingTest& test, const EvalInput& in) {
+  Val v;
+  if (test.kind == detail::LeadingTest::Kind::kFilesize) {
+    if (!in.filesize) return false;
+    v.i = *in.filesize;
+  } else {
+    v = read_int(in, static_cast<ast::IntReader>(test.reader), integer(test.offset));
+    if (v.undef) return false;
+  }
+  switch (test.cmp) {
+    case Op::kLt: return v.i < test.value;
+    case Op::kLe: return v.i <= test.value;
+    case Op::kGt: return v.i > test.value;
+    case Op::kGe: return v.i >= test.value;
+    case Op::kEq: return v.i == test.value;
+    default: return v.i != test.value;
+  }
+}
+
+bool leading_test_holds(const detail::LeadingTest& test, std::span<const uint8_t> data) {
   EvalInput in;
   in.data = data;
   in.base = 0;
-  const Val v = read_int(in, static_cast<ast::IntReader>(gate.reader), integer(gate.offset));
-  return !v.undef && v.i == gate.value;
+  in.filesize = static_cast<int64_t>(data.size());
+  return leading_test_holds(test, in);
 }
 
 Evaluator::Evaluator(const detail::CompiledRules& rules) : rules_(rules) {
   slots_.resize(rules.loop_slots);
   rule_results_.resize(rules.rules.size());
   gates_.reserve(rules.rules.size());
-  for (const auto& rule : rules.rules) gates_.push_back(gate_of(rules, rule));
+  for (const auto& rule : rules.rules) gates_.push_back(detail::leading_test(rules, rule));
   for (const std::string& name : rules.imports) modules_.push_back(modules::find_module(name));
   trees_.resize(modules_.size());
-}
-
-Evaluator::RuleGate Evaluator::gate_of(const detail::CompiledRules& rules,
-                                       const detail::CompiledRule& rule) {
-  RuleGate g;
-  // Down the left spine of `and`s: a false or undefined leftmost test makes every `and` above
-  // it false.
-  const Node* n = &rules.nodes[rule.condition];
-  while (n->op == Op::kAnd) n = &rules.nodes[rules.kid(*n, 0)];
-  switch (n->op) {
-    case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe: case Op::kEq: case Op::kNe: break;
-    default: return g;
-  }
-  const Node& a = rules.nodes[rules.kid(*n, 0)];
-  const Node& b = rules.nodes[rules.kid(*n, 1)];
-  if (a.type != ValueType::kInt || b.type != ValueType::kInt || b.op != Op::kConstInt) return g;
-  if (a.op == Op::kFilesize) {
-    g.kind = RuleGate::Kind::kFilesize;
-  } else if (a.op == Op::kIntRead && rules.nodes[rules.kid(a, 0)].op == Op::kConstInt) {
-    g.kind = RuleGate::Kind::kRead;
-    g.reader = a.aux;
-    g.offset = rules.nodes[rules.kid(a, 0)].ival;
-  } else {
-    return g;
-  }
-  g.cmp = n->op;
-  g.value = b.ival;
-  return g;
-}
-
-bool Evaluator::gate_fails(const RuleGate& g) const {
-  Val v;
-  if (g.kind == RuleGate::Kind::kFilesize) {
-    if (!in_->filesize) return true;
-    v.i = *in_->filesize;
-  } else {
-    v = read_int(*in_, static_cast<ast::IntReader>(g.reader), integer(g.offset));
-    if (v.undef) return true;
-  }
-  switch (g.cmp) {
-    case Op::kLt: return !(v.i < g.value);
-    case Op::kLe: return !(v.i <= g.value);
-    case Op::kGt: return !(v.i > g.value);
-    case Op::kGe: return !(v.i >= g.value);
-    case Op::kEq: return v.i != g.value;
-    default: return v.i == g.value;
-  }
 }
 
 void Evaluator::tick() {
@@ -177,7 +149,8 @@ EvalStatus Evaluator::run(const EvalInput& input, std::vector<uint8_t>& matched)
   auto eval_rule = [&](size_t r) {
     const detail::CompiledRule& rule = rules_.rules[r];
     bool ok = false;
-    if (gates_[r].kind == RuleGate::Kind::kNone || !gate_fails(gates_[r])) {
+    const detail::LeadingTest& gate = gates_[r];
+    if (gate.kind == detail::LeadingTest::Kind::kNone || leading_test_holds(gate, *in_)) {
       const Node& root = rules_.nodes[rule.condition];
       Val v = eval(rule.condition);
       call_results_.clear();

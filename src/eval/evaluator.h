@@ -49,9 +49,11 @@ struct EvalInput {
 
 enum class EvalStatus : uint8_t { kOk, kTimeout };
 
-// Whether `gate` holds on data scanned from offset 0, exactly as the condition would read it
-// (a read past the end is undefined, so the gate fails).
-bool header_gate_holds(const detail::HeaderGate& gate, std::span<const uint8_t> data);
+// Whether a rule's leading test holds on `in`, as its condition would find it (an undefined
+// read or file size fails it).
+bool leading_test_holds(const detail::LeadingTest& test, const EvalInput& in);
+// The same for data scanned whole from offset 0 (a file, a buffer).
+bool leading_test_holds(const detail::LeadingTest& test, std::span<const uint8_t> data);
 
 class Evaluator {
  public:
@@ -77,20 +79,6 @@ class Evaluator {
 
  private:
   struct Timeout {};
-  // The first test of a rule whose condition is `TEST and ...`, when TEST compares the file's
-  // size or an integer read at a fixed offset with a constant (`uint16(0) == 0x5a4d`): checked
-  // from a small table before the condition's nodes, scattered over the rules' memory, are
-  // touched. Most rules evaluated for every file start that way and fail it.
-  struct RuleGate {
-    enum class Kind : uint8_t { kNone, kFilesize, kRead };
-    Kind kind = Kind::kNone;
-    uint8_t reader = 0;  // ast::IntReader
-    detail::Op cmp = detail::Op::kEq;
-    int64_t offset = 0;
-    int64_t value = 0;
-  };
-  static RuleGate gate_of(const detail::CompiledRules& rules, const detail::CompiledRule& rule);
-  bool gate_fails(const RuleGate& g) const;
   Val eval(uint32_t node_id);
   Val eval_string_ref(const detail::Node& n);
   Val eval_of(const detail::Node& n);
@@ -104,7 +92,10 @@ class Evaluator {
   const detail::CompiledRules& rules_;
   const EvalInput* in_ = nullptr;
   std::vector<Val> slots_;
-  std::vector<RuleGate> gates_;  // parallel to rules
+  // Parallel to rules: each rule's leading test, checked from this small table before the
+  // condition's nodes, scattered over the rules' memory, are touched. Most rules evaluated for
+  // every file start with one (`uint16(0) == 0x5a4d and ...`) and fail it.
+  std::vector<detail::LeadingTest> gates_;
   std::vector<uint8_t> rule_results_;
   std::vector<uint8_t> ns_failed_;
   bool results_dirty_ = false;  // rule_results_ may hold values from an interrupted run

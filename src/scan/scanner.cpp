@@ -144,7 +144,7 @@ uint64_t Scanner::Impl::partitions_for(std::span<const uint8_t> data) const {
   uint64_t mask = 1;
   const auto& gates = compiled.partition_gates;
   for (size_t p = 0; p < gates.size() && p + 1 < 64; ++p)
-    if (eval::header_gate_holds(gates[p], data)) mask |= uint64_t{1} << (p + 1);
+    if (eval::leading_test_holds(gates[p], data)) mask |= uint64_t{1} << (p + 1);
   return mask;
 }
 
