@@ -155,7 +155,7 @@ struct Compiler::Impl {
   uint32_t namespace_index(const std::string& ns);
   template <typename ParseFn>
   bool add(const std::string& ns, ParseFn&& parse_fn);
-  bool compile_unit(const ast::Unit& unit, uint32_t ns);
+  bool compile_imports(const ast::Unit& unit, size_t& done, uint32_t ns);
   bool compile_rule(const ast::Unit& unit, const ast::Rule& rule, uint32_t ns);
   void error(const ast::Unit* unit, const ast::Span* span, const std::string& code,
              const std::string& message, const std::string& rule = "");
@@ -398,9 +398,10 @@ bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, 
   return true;
 }
 
-bool Compiler::Impl::compile_unit(const ast::Unit& unit, uint32_t ns) {
+bool Compiler::Impl::compile_imports(const ast::Unit& unit, size_t& done, uint32_t ns) {
   bool ok = true;
-  for (const ast::Import& imp : unit.imports) {
+  for (; done < unit.imports.size(); ++done) {
+    const ast::Import& imp = unit.imports[done];
     bool known = std::any_of(kKnownModules.begin(), kKnownModules.end(),
                              [&](const char* m) { return imp.module == m; });
     if (modules::find_module(imp.module) != nullptr) {
@@ -417,29 +418,37 @@ bool Compiler::Impl::compile_unit(const ast::Unit& unit, uint32_t ns) {
     }
     ok = false;
   }
-  for (const ast::Rule& rule : unit.rules) ok &= compile_rule(unit, rule, ns);
   return ok;
 }
 
 template <typename ParseFn>
 bool Compiler::Impl::add(const std::string& ns, ParseFn&& parse_fn) {
   if (built) return false;
+  // Each rule is compiled as soon as it is parsed, with the imports above it, as yara's
+  // one-pass compiler does: diagnostics come in source order, a module imported below a rule is
+  // unknown to it, and only one rule's syntax tree is held at a time.
+  const uint32_t ns_idx = namespace_index(ns);
   ast::Unit unit;
+  size_t imports_done = 0;
+  bool ok = true;
   parse::ParseOptions popts;
   popts.max_include_depth = options.max_include_depth;
   popts.allow_includes = options.allow_includes;
-  Diagnostics parse_diags;
-  parse_fn(popts, unit, parse_diags);
-  bool parse_failed = false;
-  for (Diagnostic& d : parse_diags) {
-    parse_failed |= d.severity == Severity::kError;
-    diags.push_back(std::move(d));
-  }
-  if (parse_failed) {
+  popts.on_rule = [&](const ast::Unit& u) {
+    ok &= compile_imports(u, imports_done, ns_idx);
+    ok &= compile_rule(u, u.rules.back(), ns_idx);
+  };
+  const size_t diags_before = diags.size();
+  parse_fn(popts, unit, diags);
+  const bool any_error =
+      std::any_of(diags.begin() + static_cast<std::ptrdiff_t>(diags_before), diags.end(),
+                  [](const Diagnostic& d) { return d.severity == Severity::kError; });
+  if (any_error) {
     failed = true;
     return false;
   }
-  return compile_unit(unit, namespace_index(ns));
+  ok &= compile_imports(unit, imports_done, ns_idx);  // imports below the last rule
+  return ok;
 }
 
 Compiler::Compiler(CompilerOptions options) : impl_(std::make_unique<Impl>()) {

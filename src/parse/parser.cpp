@@ -1,7 +1,7 @@
 #include "parse/parser.h"
 
 #include <fstream>
-#include <sstream>
+#include <iterator>
 
 #include "parse/parser_impl.h"
 
@@ -127,6 +127,11 @@ void Parser::parse_rule() {
   unit_.rules.push_back(std::move(rule));
   rule_name_.clear();
   stream_.set_rule({});
+  if (options_.on_rule) {
+    options_.on_rule(unit_);
+    unit_.rules.pop_back();
+    unit_.exprs.clear();  // conditions are the arena's only users
+  }
 }
 
 void Parser::parse_meta(ast::Rule& rule) {
@@ -343,12 +348,14 @@ void Parser::enter() {
   }
 }
 
-bool parse_source(std::string_view text, const std::string& display_name,
-                  const ParseOptions& options, ast::Unit& unit, Diagnostics& diags) {
+namespace {
+
+bool parse_text(std::string text, const std::string& display_name, const ParseOptions& options,
+                ast::Unit& unit, Diagnostics& diags) {
   const size_t errors_before = diags.size();
   ast::SourceFile file;
   file.path = display_name;
-  file.text = std::string(text);
+  file.text = std::move(text);
   file.line_starts = Lexer::line_starts(file.text);
   unit.files.push_back(std::move(file));
   TokenStream stream(unit, diags, options);
@@ -365,12 +372,28 @@ bool parse_source(std::string_view text, const std::string& display_name,
   return true;
 }
 
+}  // namespace
+
+bool parse_source(std::string_view text, const std::string& display_name,
+                  const ParseOptions& options, ast::Unit& unit, Diagnostics& diags) {
+  return parse_text(std::string(text), display_name, options, unit, diags);
+}
+
 bool parse_file(const std::string& path, const ParseOptions& options, ast::Unit& unit,
                 Diagnostics& diags) {
+  // Read straight into the string the unit keeps: one copy of a large rule file, not three.
   std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  if (in) buffer << in.rdbuf();
-  if (!in || in.bad()) {
+  std::string text;
+  bool readable = static_cast<bool>(in);
+  if (readable) {
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    in.seekg(0, std::ios::beg);
+    if (size > 0) text.reserve(static_cast<size_t>(size));
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    readable = !in.bad();
+  }
+  if (!readable) {
     Diagnostic d;
     d.code = "E121";
     d.message = "could not open file: " + path;
@@ -378,7 +401,7 @@ bool parse_file(const std::string& path, const ParseOptions& options, ast::Unit&
     diags.push_back(std::move(d));
     return false;
   }
-  return parse_source(buffer.str(), path, options, unit, diags);
+  return parse_text(std::move(text), path, options, unit, diags);
 }
 
 }  // namespace yarrow::parse

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,10 @@ struct ParseOptions {
   uint32_t max_include_depth = 16;  // files open at once, the top-level file included
   bool allow_includes = true;
   uint32_t max_expression_depth = 1000;
+  // Called after each rule is parsed, with the rule at unit.rules.back() and the imports read so
+  // far in unit.imports. The parser then drops the rule and its expressions, so that a large
+  // file never holds more than one rule's syntax tree (the compiler's memory peak).
+  std::function<void(const ast::Unit&)> on_rule;
 };
 
 // Parses `text`; `display_name` names it in diagnostics and its directory anchors relative

@@ -79,6 +79,36 @@ TEST(Diagnostics, LaterRulesStillChecked) {
   EXPECT_EQ(errors, 2);
 }
 
+// Rules are compiled as they are parsed, as by yara's one-pass compiler: the errors of rules
+// above a syntax error are reported too, in source order.
+TEST(Diagnostics, ErrorsComeInSourceOrder) {
+  Compiled out = compile("rule a { condition: x }\nrule b { condition: y }\nrule c { condition: ( }");
+  std::vector<std::pair<std::string, uint32_t>> errors;
+  for (const Diagnostic& d : out.diags)
+    if (d.severity == Severity::kError) errors.emplace_back(d.code, d.line);
+  const std::vector<std::pair<std::string, uint32_t>> expected = {
+      {"E201", 1}, {"E201", 2}, {"E100", 3}};
+  EXPECT_EQ(errors, expected);
+  EXPECT_EQ(out.rules, nullptr);
+}
+
+// A module is known to the rules below its import only (yara: undefined identifier).
+TEST(Diagnostics, ImportsApplyBelowThemOnly) {
+  Compiled late = compile("rule a { condition: pe.is_pe }\nimport \"pe\"\nrule b { condition: pe.is_pe }");
+  const Diagnostic* d = first_error(late.diags);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->code, "E201");
+  EXPECT_EQ(d->line, 1u);
+  EXPECT_EQ(late.rules, nullptr);
+  Compiled early = compile("import \"pe\"\nrule a { condition: pe.is_pe }\nimport \"math\"");
+  EXPECT_NE(early.rules, nullptr);
+  Compiled unknown_last = compile("rule a { condition: true }\nimport \"nope\"");
+  d = first_error(unknown_last.diags);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->code, "E231");
+  EXPECT_EQ(d->line, 2u);
+}
+
 TEST(Diagnostics, RuleReferencesFollowNamespaces) {
   Compiler compiler;
   EXPECT_TRUE(compiler.add_source("rule p { condition: true }", "one", "p.yar"));
