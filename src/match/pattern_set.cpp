@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <bit>
 #include <array>
+#include <atomic>
 #include <deque>
 #include <string_view>
 #include <thread>
@@ -716,6 +717,13 @@ std::unique_ptr<const PatternSet> PatternSet::build(
   }
 
   std::vector<DatabaseJob> jobs;
+  // Partition databases compile independently: the largest first, each taken by whichever
+  // thread is free (the worker, and this thread once phase 2 is done).
+  std::vector<size_t> job_order;
+  std::atomic<size_t> next_job{0};
+  auto run_jobs = [&jobs, &job_order, &next_job] {
+    for (size_t i; (i = next_job.fetch_add(1)) < job_order.size();) jobs[job_order[i]].run();
+  };
   std::thread worker;
   struct Joiner {
     std::thread& t;
@@ -725,9 +733,10 @@ std::unique_ptr<const PatternSet> PatternSet::build(
   } joiner{worker};
   if (!failed && !impl->literals.empty()) {
     group_literals(*impl, spec_partition, jobs);
-    auto run_jobs = [&jobs] {
-      for (DatabaseJob& job : jobs) job.run();
-    };
+    for (size_t j = 0; j < jobs.size(); ++j) job_order.push_back(j);
+    std::stable_sort(job_order.begin(), job_order.end(), [&jobs](size_t a, size_t b) {
+      return jobs[a].exprs.size() > jobs[b].exprs.size();
+    });
     if (options.background_database) {
       worker = std::thread(run_jobs);
     } else {
@@ -771,7 +780,10 @@ std::unique_ptr<const PatternSet> PatternSet::build(
       return x.spec_index < y.spec_index;
     });
   }
-  if (worker.joinable()) worker.join();
+  if (worker.joinable()) {
+    if (!failed) run_jobs();  // the databases the worker has not started
+    worker.join();
+  }
   for (const DatabaseJob& job : jobs) impl->dbs.push_back(job.db);  // freed with impl
   if (failed) return nullptr;
   for (const DatabaseJob& job : jobs) {
