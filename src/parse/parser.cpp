@@ -1,5 +1,6 @@
 #include "parse/parser.h"
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -382,14 +383,17 @@ bool parse_source(std::string_view text, const std::string& display_name,
 bool parse_file(const std::string& path, const ParseOptions& options, ast::Unit& unit,
                 Diagnostics& diags) {
   // Read straight into the string the unit keeps: one copy of a large rule file, not three.
+  // Pipes are read too (`<(...)`); a directory opens but reads as nothing, so it is refused.
+  std::error_code ec;
+  const bool regular = std::filesystem::is_regular_file(path, ec);
   std::ifstream in(path, std::ios::binary);
   std::string text;
-  bool readable = static_cast<bool>(in);
+  bool readable = in && !std::filesystem::is_directory(path, ec);
   if (readable) {
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    in.seekg(0, std::ios::beg);
-    if (size > 0) text.reserve(static_cast<size_t>(size));
+    if (regular) {
+      const auto size = std::filesystem::file_size(path, ec);
+      if (!ec) text.reserve(static_cast<size_t>(size));
+    }
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     readable = !in.bad();
   }

@@ -206,6 +206,10 @@ TEST(ParserTest, UnreadableFile) {
   EXPECT_FALSE(parse_file("/nonexistent/dir/x.yar", {}, unit, diags));
   ASSERT_EQ(diags.size(), 1u);
   EXPECT_EQ(diags[0].code, "E121");
+  // A directory opens, but is no rule file (it used to read as an empty one).
+  EXPECT_FALSE(parse_file(::testing::TempDir(), {}, unit, diags));
+  ASSERT_EQ(diags.size(), 2u);
+  EXPECT_EQ(diags[1].code, "E121");
 }
 
 }  // namespace
