@@ -146,8 +146,7 @@ int scan_many(ScanSession& session, const ScanArgs& args, OutputSink& sink, bool
       ScanResult result;
       while (std::optional<std::string> path = queue.pop()) {
         if (expired()) continue;  // drain without scanning so the walker never blocks
-        // A directory walk visits regular files only; a scan list names anything.
-        session.scan_target(scanner, result, *path, /*known_regular=*/!is_list);
+        session.scan_target(scanner, result, *path);
       }
     });
   }

@@ -52,18 +52,18 @@ ScanOptions ScanSession::scanner_options() const {
   return options;
 }
 
-bool ScanSession::scan_target(Scanner& scanner, ScanResult& result, const std::string& path,
-                              bool known_regular) {
+bool ScanSession::scan_target(Scanner& scanner, ScanResult& result, const std::string& path) {
   if (extras_.progress != nullptr) extras_.progress->set_current(path);
   FileReport report;
   report.path = path;
   TargetContext context;
   const bool need_context = extras_.json || !extras_.policies.empty();
-  // Walked files were stat'ed by the walker: plain yara-style runs skip a second stat (the
-  // speed race counts).
+  // Only the file's context and the progress line need a stat of their own: scan_file opens
+  // the path once, without blocking, and refuses FIFOs and sockets from that descriptor (a
+  // path lookup costs as much as a small file's scan; a scan list's files had three).
   struct stat st {};
-  const bool have_stat = (need_context || extras_.progress != nullptr || !known_regular) &&
-                         ::stat(path.c_str(), &st) == 0;
+  const bool have_stat =
+      (need_context || extras_.progress != nullptr) && ::stat(path.c_str(), &st) == 0;
   if (have_stat && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
     result.rules.clear();
     result.warnings.clear();

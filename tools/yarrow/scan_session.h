@@ -36,11 +36,10 @@ class ScanSession {
   ScanOptions scanner_options() const;
 
   // Scans `path` with the caller's scanner and reports it to the sink. Returns true when the
-  // scan succeeded. Unless `known_regular` (the directory walker stat'ed it), the path is
-  // stat'ed first: a FIFO or socket is reported as "could not open file" instead of blocking
-  // in open() forever (yara hangs there), a device is scanned like yara does (as empty).
-  bool scan_target(Scanner& scanner, ScanResult& scratch, const std::string& path,
-                   bool known_regular = false);
+  // scan succeeded. A FIFO or socket is reported as "could not open file" instead of blocking
+  // in open() forever (yara hangs there: Scanner::scan_file opens without blocking and checks
+  // the file it opened), a device is scanned like yara does (as empty).
+  bool scan_target(Scanner& scanner, ScanResult& scratch, const std::string& path);
 
   // Scans the memory of process `pid`, reported under the name `label` (yara prints the PID as
   // given). Unreadable regions are skipped with a warning. Returns true when the scan succeeded.
