@@ -385,12 +385,12 @@ bool parse_file(const std::string& path, const ParseOptions& options, ast::Unit&
   // Read straight into the string the unit keeps: one copy of a large rule file, not three.
   // Pipes are read too (`<(...)`); a directory opens but reads as nothing, so it is refused.
   std::error_code ec;
-  const bool regular = std::filesystem::is_regular_file(path, ec);
+  const std::filesystem::file_status status = std::filesystem::status(path, ec);
   std::ifstream in(path, std::ios::binary);
   std::string text;
-  bool readable = in && !std::filesystem::is_directory(path, ec);
+  bool readable = in && !std::filesystem::is_directory(status);
   if (readable) {
-    if (regular) {
+    if (std::filesystem::is_regular_file(status)) {
       const auto size = std::filesystem::file_size(path, ec);
       if (!ec) text.reserve(static_cast<size_t>(size));
     }
