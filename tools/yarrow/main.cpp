@@ -1,5 +1,6 @@
 // yarrow: the command-line front end. Subcommands dispatch here; `scan` is yara-compatible.
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,10 @@
 #include "hunt_command.h"
 #include "scan_command.h"
 #include "version.h"
+
+#ifdef YARROW_HAVE_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 namespace {
 
@@ -31,9 +36,23 @@ void print_usage(std::FILE* out) {
                yarrow::cli::kYarrowVersion, yarrow::cli::kYaraVersion);
 }
 
+// Loading rules fills tens of megabytes of fresh heap, and every 4 KiB page of it costs a
+// fault: half of a `scan -C` of signature-base was page faults. mimalloc asks for 2 MiB pages
+// (transparent huge pages, where the kernel grants them on madvise) for the memory it maps from
+// here on. Set this late, it reaches part of the heap only (11,600 -> 7,900 faults; with
+// MIMALLOC_LARGE_OS_PAGES=1 in the environment, read when the process starts: 830), for 4 MB
+// more resident memory: `scan -C` of signature-base 53 -> 45 ms. The environment still wins.
+void tune_allocator() {
+#ifdef YARROW_HAVE_MIMALLOC
+  if (std::getenv("MIMALLOC_LARGE_OS_PAGES") == nullptr)
+    mi_option_set(mi_option_large_os_pages, 1);
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  tune_allocator();
   if (argc < 2) {
     print_usage(stderr);
     return 1;
