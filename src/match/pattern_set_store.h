@@ -90,6 +90,7 @@ class ByteReader {
   bool ok() const { return ok_; }
   bool at_end() const { return pos_ == data_.size(); }
   size_t remaining() const { return data_.size() - pos_; }
+  size_t position() const { return pos_; }
   void fail() { ok_ = false; }
 
   uint8_t u8() { return static_cast<uint8_t>(get(1)); }

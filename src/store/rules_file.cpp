@@ -4,10 +4,12 @@
 //   header  = magic "YARROWC\0", u32 format version, u64 build-id length, build id bytes,
 //             u64 payload size, 16-byte XXH3-128 checksum of the payload (it detects damage;
 //             the file is not signed).
-//   payload = the CompiledRules vectors in declaration order: varints for integer fields,
-//             counts and string lengths (match/pattern_set_store.h's ByteWriter), fixed width
-//             for doubles; then the built pattern set (u8 present, u64 length, its encoding,
-//             which ends with the serialized Vectorscan database).
+//   payload = the built pattern set first (u8 present; then varint string count, u64 length
+//             and its encoding, which ends with the serialized Vectorscan database), so that a
+//             load can decode it on a second thread while it decodes the rest; then the
+//             CompiledRules vectors in declaration order: varints for integer fields, counts
+//             and string lengths (match/pattern_set_store.h's ByteWriter), fixed width for
+//             doubles.
 // Loading rebuilds nothing from the strings: the pattern set is loaded as built. The string
 // specs are stored too, for the one case that needs them: Vectorscan refusing the stored
 // database (a file compiled on a CPU with features this one lacks, or with another Vectorscan
@@ -27,6 +29,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <thread>
 #include <type_traits>
 
 #include "compile/compiled_rules.h"
@@ -44,8 +47,8 @@ using detail::Op;
 
 constexpr char kMagic[8] = {'Y', 'A', 'R', 'R', 'O', 'W', 'C', '\0'};
 // 2: the built pattern set is stored; 3: filter windows; 4: one database per partition;
-// 5: XXH3-128 checksum instead of SHA-256.
-constexpr uint32_t kFormatVersion = 5;
+// 5: XXH3-128 checksum instead of SHA-256; 6: the pattern set first.
+constexpr uint32_t kFormatVersion = 6;
 constexpr size_t kChecksumSize = 16;  // XXH3-128
 
 // A file written by one build must be read by a build with the same condition code and module
@@ -153,6 +156,13 @@ void write_spec(Writer& w, const match::StringSpec& s) {
 
 std::string write_payload(const CompiledRules& c) {
   Writer w;
+  w.u8(c.patterns != nullptr);
+  if (c.patterns != nullptr) {
+    w.var(c.specs.size());
+    Writer set;
+    match::write_pattern_set(*c.patterns, set);
+    w.blob(set.take());
+  }
   w.var(c.infos.size());
   for (const RuleInfo& info : c.infos) {
     w.str(info.name);
@@ -217,12 +227,6 @@ std::string write_payload(const CompiledRules& c) {
   w.var(c.loop_slots);
   w.var(c.specs.size());
   for (const match::StringSpec& s : c.specs) write_spec(w, s);
-  w.u8(c.patterns != nullptr);
-  if (c.patterns != nullptr) {
-    Writer set;
-    match::write_pattern_set(*c.patterns, set);
-    w.blob(set.take());
-  }
   return w.take();
 }
 
@@ -261,8 +265,25 @@ match::StringSpec read_spec(Reader& r) {
   return s;
 }
 
-// `patterns`: the stored pattern set, empty when there is none.
-bool read_payload(Reader& r, CompiledRules& c, std::span<const uint8_t>& patterns) {
+// The stored pattern set at the start of the payload: its bytes (empty when there is none) and
+// the string count it was built for.
+struct StoredPatterns {
+  std::span<const uint8_t> bytes;
+  uint64_t spec_count = 0;
+};
+
+bool read_stored_patterns(Reader& r, StoredPatterns& out) {
+  out = {};
+  if (r.flag()) {
+    out.spec_count = r.var();
+    out.bytes = r.blob();
+    if (out.bytes.empty()) return false;
+  }
+  return r.ok();
+}
+
+// The rule tables, after the pattern set.
+bool read_payload(Reader& r, CompiledRules& c) {
   c.infos.resize(r.count(7));
   for (RuleInfo& info : c.infos) {
     info.name = r.str();
@@ -327,13 +348,9 @@ bool read_payload(Reader& r, CompiledRules& c, std::span<const uint8_t>& pattern
     re.dotall = r.flag();
   }
   c.loop_slots = r.var32();
-  c.specs.resize(r.count(16));
-  for (match::StringSpec& s : c.specs) s = read_spec(r);
-  patterns = {};
-  if (r.flag()) {
-    patterns = r.blob();
-    if (patterns.empty()) return false;
-  }
+  const size_t spec_count = r.count(16);
+  c.specs.reserve(spec_count);
+  for (size_t i = 0; i < spec_count && r.ok(); ++i) c.specs.push_back(read_spec(r));
   return r.ok() && r.at_end();
 }
 
@@ -489,21 +506,46 @@ std::shared_ptr<const Rules> deserialize(std::span<const uint8_t> bytes, RulesFi
     fail(error, Kind::kCorrupt, "corrupt compiled rules file: truncated or padded");
     return nullptr;
   }
-  uint8_t actual[kChecksumSize] = {};
-  if (!checksum(payload, actual, release) || std::memcmp(actual, digest, kChecksumSize) != 0) {
+  auto intact = [&payload, &digest](Release drop) {
+    uint8_t actual[kChecksumSize] = {};
+    return checksum(payload, actual, drop) && std::memcmp(actual, digest, kChecksumSize) == 0;
+  };
+  auto compiled = std::make_unique<CompiledRules>();
+  Reader reader(payload);
+  StoredPatterns stored;
+  const bool stored_ok = read_stored_patterns(reader, stored);  // two lengths, nothing decoded
+  // A large pattern set (signature-base: its Vectorscan databases, 7,000 verifier programs) is
+  // checksummed and then decoded on a second thread while this one decodes the rule tables;
+  // the two share nothing until the string counts are compared below. The tables are decoded
+  // before the checksum is known, which is safe: every decoder and check here already has to
+  // withstand damaged files with a valid checksum (tests/cli/test_compiled.py forges them), and
+  // nothing decoded is used unless the checksum holds. Small sets are not worth a thread.
+  constexpr size_t kParallelPatternBytes = size_t{256} << 10;
+  match::PatternSetLoad load;
+  bool checksum_ok = false;
+  std::jthread pattern_loader;
+  if (stored_ok && stored.bytes.size() >= kParallelPatternBytes) {
+    pattern_loader = std::jthread([&] {
+      checksum_ok = intact(nullptr);  // pages are dropped after the decode, not while it reads
+      if (checksum_ok) load = match::read_pattern_set(stored.bytes, stored.spec_count);
+    });
+  } else {
+    checksum_ok = intact(release);
+    if (checksum_ok && stored_ok && !stored.bytes.empty())
+      load = match::read_pattern_set(stored.bytes, stored.spec_count);
+  }
+  const size_t tables_at = reader.position();
+  const bool tables_ok = stored_ok && read_payload(reader, *compiled);
+  if (pattern_loader.joinable()) pattern_loader.join();
+  if (!checksum_ok) {
     fail(error, Kind::kCorrupt, "corrupt compiled rules file: checksum mismatch");
     return nullptr;
   }
-
-  auto compiled = std::make_unique<CompiledRules>();
-  Reader reader(payload);
-  std::span<const uint8_t> stored_patterns;
-  if (!read_payload(reader, *compiled, stored_patterns)) {
+  if (!tables_ok) {
     fail(error, Kind::kCorrupt, "corrupt compiled rules file: malformed payload");
     return nullptr;
   }
-  if (release != nullptr && !stored_patterns.empty())
-    release(payload.first(static_cast<size_t>(stored_patterns.data() - payload.data())));
+  if (release != nullptr) release(payload.subspan(tables_at));
   if (std::string why = check_indices(*compiled); !why.empty()) {
     fail(error, Kind::kCorrupt, "corrupt compiled rules file: " + why);
     return nullptr;
@@ -529,8 +571,12 @@ std::shared_ptr<const Rules> deserialize(std::span<const uint8_t> bytes, RulesFi
     re.regex = regex::Regex::compile(re.source, re.nocase, re.dotall, message);
   }
   detail::assign_partitions(*compiled);  // as when the file was built
-  if (!stored_patterns.empty()) {
-    match::PatternSetLoad load = match::read_pattern_set(stored_patterns, compiled->specs.size());
+  if (!stored.bytes.empty()) {
+    if (stored.spec_count != compiled->specs.size()) {
+      fail(error, Kind::kCorrupt,
+           "corrupt compiled rules file: the pattern set was built for other strings");
+      return nullptr;
+    }
     if (load.status == match::PatternSetLoad::Status::kCorrupt) {
       fail(error, Kind::kCorrupt, "corrupt compiled rules file: " + load.message);
       return nullptr;

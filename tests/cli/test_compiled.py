@@ -63,6 +63,85 @@ def run(cmd, **kw):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120, **kw)
 
 
+def large_set_checks(yarrow, tmp, check, rng, mutants):
+    """A rule set whose pattern set is large enough to load on a second thread (256 KiB and
+    more) while the rule tables load on the first: damage on either side is still refused, and
+    a forged file never crashes."""
+    lines = []
+    planted = []
+    for i in range(1500):
+        token = f"tok{i}_{rng.getrandbits(40):010x}"
+        hexes = " ".join(f"{rng.randrange(256):02X}" for _ in range(6))
+        lines.append(f'rule big_{i} {{ strings: $t = "{token}" wide ascii $h = {{ {hexes} ?? '
+                     f'[1-3] {rng.randrange(256):02X} }} $r = /q{i}x[0-9]{{2,4}}z/ '
+                     "condition: any of them }")
+        if i % 100 == 0:
+            planted.append(token.encode())
+    rules = os.path.join(tmp, "big.yar")
+    with open(rules, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    data = os.path.join(tmp, "big.bin")
+    with open(data, "wb") as f:
+        f.write(b"\x00".join(planted) + b"q7x123z")
+    compiled = os.path.join(tmp, "big.yrc")
+    r = run([yarrow, "compile", rules, "-o", compiled])
+    check("big_compile", r.returncode == 0, r.stderr.decode(errors="replace"))
+    blob = open(compiled, "rb").read()
+    id_len = struct.unpack_from("<Q", blob, 12)[0]
+    header = 8 + 4 + 8 + id_len + 8 + 16
+    payload = blob[header:]
+    at = 1
+    while payload[at] & 0x80:
+        at += 1
+    count_end = at + 1
+    set_size = struct.unpack_from("<Q", payload, count_end)[0]
+    set_end = count_end + 8 + set_size
+    check("big_set_is_large", payload[0] == 1 and set_size >= 256 << 10, f"{set_size} bytes")
+    want = run([yarrow, "scan", "-s", rules, data])
+    got = run([yarrow, "scan", "-s", "-C", compiled, data])
+    check("big_same_as_source", got.returncode == 0 and got.stdout == want.stdout and
+          got.stdout.count(b"big_") == 16, got.stderr.decode(errors="replace"))
+
+    mutant = os.path.join(tmp, "big-m.yrc")
+
+    def scan(bytes_):
+        with open(mutant, "wb") as f:
+            f.write(bytes_)
+        return run([yarrow, "scan", "-C", mutant, data])
+
+    def forge(p):
+        return blob[:header - 16] + xxh3_128(bytes(p)) + bytes(p)
+
+    # Unforged damage, in the pattern set (checksummed on the second thread) or in the tables
+    # (decoded meanwhile on the first): the checksum verdict decides.
+    for i in range(max(4, mutants // 10)):
+        lo, hi = ((count_end + 8, set_end), (set_end, len(payload)))[i % 2]
+        b = bytearray(blob)
+        b[header + rng.randrange(lo, hi)] ^= 1 << rng.randrange(8)
+        r = scan(bytes(b))
+        check(f"big_bitflip_{i}", r.returncode == 1 and b"checksum mismatch" in r.stderr,
+              r.stderr.decode(errors="replace"))
+    for i in range(max(4, mutants // 5)):
+        lo, hi = ((count_end + 8, set_end), (set_end, len(payload)))[i % 2]
+        p = bytearray(payload)
+        for _ in range(rng.choice((1, 2, 4))):
+            p[rng.randrange(lo, hi)] = rng.choice((0, 1, 0xff, 0x7f, rng.randrange(256)))
+        r = scan(forge(p))
+        check(f"big_forged_{i}", 0 <= r.returncode <= 1, f"status {r.returncode}: {r.stderr[-300:]!r}")
+    for n in (set_end - 1, set_end, set_end + 1, len(payload) - 1):
+        r = scan(forge(payload[:n]))
+        check(f"big_forged_truncated_{n}", r.returncode == 1 and b"error:" in r.stderr,
+              r.stderr.decode(errors="replace"))
+    count = 0
+    for i, byte in enumerate(payload[1:count_end]):
+        count |= (byte & 0x7f) << (7 * i)
+    enc = bytearray(payload[1:count_end])
+    enc[0] ^= 1  # count +-1, same length
+    r = scan(forge(payload[:1] + bytes(enc) + payload[count_end:]))
+    check("big_string_count", r.returncode == 1 and b"built for other strings" in r.stderr,
+          r.stderr.decode(errors="replace"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--yarrow", required=True)
@@ -174,14 +253,23 @@ def main():
         def forge(p):
             return blob[:header - 16] + xxh3_128(bytes(p)) + bytes(p)
 
-        # The payload ends with the built pattern set (u8 1, u64 length, bytes), which itself
-        # ends with the serialized Vectorscan database (u64 length, bytes): both run to the end.
-        ends_here = [k for k in range(len(payload) - 1, 8, -1)
-                     if struct.unpack_from("<Q", payload, k - 8)[0] == len(payload) - k]
-        check("sections_found", len(ends_here) >= 2 and payload[ends_here[1] - 9] == 1,
-              f"{ends_here[:4]}")
-        db_start, set_start = (ends_here + [0, 0])[:2]
-        regions = [(0, len(payload)), (set_start, db_start), (db_start, len(payload))]
+        # The payload starts with the built pattern set (u8 1, varint string count, u64 length,
+        # bytes), which itself ends with the serialized Vectorscan database (u64 length, bytes);
+        # the rule tables follow it.
+        def varint_end(at):
+            while payload[at] & 0x80:
+                at += 1
+            return at + 1
+
+        count_end = varint_end(1)
+        set_start = count_end + 8
+        set_end = set_start + struct.unpack_from("<Q", payload, count_end)[0]
+        db_ends_set = [k for k in range(set_end - 1, set_start + 8, -1)
+                       if struct.unpack_from("<Q", payload, k - 8)[0] == set_end - k]
+        check("sections_found", payload[0] == 1 and set_end < len(payload) and
+              len(db_ends_set) >= 1, f"{set_start} {set_end} {db_ends_set[:4]}")
+        db_start = (db_ends_set + [set_start])[0]
+        regions = [(0, len(payload)), (set_start, db_start), (db_start, set_end)]
         for i in range(opts.mutants):
             lo, hi = regions[i % 3]  # the whole payload, the pattern set, the database
             p = bytearray(payload)
@@ -189,15 +277,35 @@ def main():
                 pos = rng.randrange(lo, hi)
                 p[pos] = rng.choice((0, 1, 0xff, 0x7f, rng.randrange(256)))
             scan_mutant(forge(p), f"forged_{i}", False)
-        for n in sorted({set_start - 9, set_start - 1, set_start, set_start + 1, db_start - 8,
-                         db_start, len(payload) - 1}):
+        for n in sorted({1, count_end, set_start - 1, set_start, set_start + 1, db_start - 8,
+                         db_start, set_end - 1, set_end, set_end + 1, len(payload) - 1}):
             scan_mutant(forge(payload[:n]), f"forged_truncated_{n}", True)
+        # A pattern set stored for another number of strings than the rules have: refused,
+        # whichever way the count is off (the set and the tables are decoded apart).
+        count = 0
+        for i, byte in enumerate(payload[1:count_end]):
+            count |= (byte & 0x7f) << (7 * i)
+        for other in (count - 1, count + 1):
+            enc = bytearray()
+            v = other
+            while True:
+                enc.append((v & 0x7f) | (0x80 if v > 0x7f else 0))
+                v >>= 7
+                if not enc[-1] & 0x80:
+                    break
+            if len(enc) != count_end - 1:
+                continue  # keep the layout: only a count of the same encoded length
+            with open(mutant, "wb") as f:
+                f.write(forge(payload[:1] + bytes(enc) + payload[count_end:]))
+            r = run([yarrow, "scan", "-C", mutant, data_dir])
+            check(f"string_count_{other - count:+d}", r.returncode == 1 and
+                  b"built for other strings" in r.stderr, r.stderr.decode(errors="replace"))
 
         # A database Vectorscan refuses (here: its CRC; in practice a file from a CPU with
         # features this one lacks) is not an error: the pattern set is rebuilt from the stored
         # strings and the results are the same.
         p = bytearray(payload)
-        p[(db_start + len(payload)) // 2] ^= 0x10
+        p[(db_start + set_end) // 2] ^= 0x10
         with open(mutant, "wb") as f:
             f.write(forge(p))
         want = run([yarrow, "scan", "-r", "-s", "-C", compiled, data_dir])
@@ -205,6 +313,8 @@ def main():
         check("refused_database_rebuilt", got.returncode == 0 and want.returncode == 0 and
               sorted(got.stdout.splitlines()) == sorted(want.stdout.splitlines()) and
               b"texts" in got.stdout, got.stderr.decode(errors="replace"))
+
+        large_set_checks(yarrow, tmp, check, rng, opts.mutants)
 
     for f in failures:
         print("FAIL", f)
