@@ -2,7 +2,7 @@
 // back without parsing or type-checking the rule text again.
 //
 // The format is yarrow's own (not yara's .yarc): a fixed header (magic, format version, the
-// identity of the build that wrote it, payload size and SHA-256) followed by the payload. A file
+// identity of the build that wrote it, payload size and XXH3-128 checksum) followed by the payload. A file
 // from another format version or another build (different module schemas) is refused as
 // "mismatched"; a file whose size or checksum is wrong is refused as "corrupt"; every index in
 // the payload is range-checked on load, so a damaged file yields an error, never a crash.

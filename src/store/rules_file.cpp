@@ -354,6 +354,69 @@ bool read_payload(Reader& r, CompiledRules& c) {
   return r.ok() && r.at_end();
 }
 
+// The kids the evaluator reads for each operation (node n's kids 0..required-1, the optional
+// ones possibly kNoNode, any others never), so that a forged node cannot send it past its kids
+// or into kNoNode.
+std::string check_arity(const Node& n, const CompiledRules& c) {
+  uint32_t required = 0;
+  bool first_optional = false;  // kid 0 is a quantity that may be absent
+  bool variadic = false;        // more kids than `required` are read too
+  switch (n.op) {
+    case Op::kIntRead: case Op::kStringAt: case Op::kStringOffset: case Op::kStringLength:
+    case Op::kIntToFloat: case Op::kStrToBool: case Op::kNot: case Op::kNeg: case Op::kBitNot:
+    case Op::kDefined: case Op::kMatches: case Op::kModuleMember:
+      required = 1;
+      break;
+    case Op::kStringIn: case Op::kStringCountIn: case Op::kModuleItem: case Op::kModuleLookup:
+    case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe: case Op::kEq: case Op::kNe:
+    case Op::kAdd: case Op::kSub: case Op::kMul: case Op::kDiv: case Op::kMod:
+    case Op::kBitAnd: case Op::kBitOr: case Op::kBitXor: case Op::kShl: case Op::kShr:
+    case Op::kContains: case Op::kIContains: case Op::kStartsWith: case Op::kIStartsWith:
+    case Op::kEndsWith: case Op::kIEndsWith: case Op::kIEquals: case Op::kAnd: case Op::kOr:
+      required = 2;
+      break;
+    case Op::kOfStrings: case Op::kOfRules:
+      required = n.aux2 != 0 ? 3 : 1;
+      first_optional = true;
+      break;
+    case Op::kForOfStrings:
+      required = 2;
+      first_optional = true;
+      break;
+    case Op::kForInRange:
+      required = 4;
+      first_optional = true;
+      break;
+    case Op::kForInEnum:
+      required = 3;
+      first_optional = true;
+      variadic = true;
+      break;
+    case Op::kForInModule:
+      required = 3;
+      first_optional = true;
+      break;
+    case Op::kModuleCall:
+      required = 1;
+      variadic = true;
+      break;
+    default:
+      break;
+  }
+  if (n.kid_count < required || (!variadic && n.kid_count > required))
+    return "node has the wrong number of kids";
+  if (first_optional) {
+    // A count or percentage quantifier reads its quantity; all, any and none have none.
+    if (n.aux > static_cast<uint8_t>(detail::Quant::kPercent)) return "bad quantifier";
+    const bool counted = n.aux == static_cast<uint8_t>(detail::Quant::kCount) ||
+                         n.aux == static_cast<uint8_t>(detail::Quant::kPercent);
+    if (counted && c.kids[n.kids_begin] == detail::kNoNode) return "quantifier lacks its quantity";
+  }
+  for (uint32_t k = first_optional ? 1 : 0; k < n.kid_count; ++k)
+    if (c.kids[n.kids_begin + k] == detail::kNoNode) return "node lacks a kid";
+  return {};
+}
+
 // Every index the evaluator and scanner follow, checked against the table it indexes. Kids
 // must precede their parent (the compiler emits them first), which also rules out cycles.
 std::string check_indices(const CompiledRules& c) {
@@ -386,6 +449,7 @@ std::string check_indices(const CompiledRules& c) {
       uint32_t kid = c.kids[n.kids_begin + k];
       if (kid != detail::kNoNode && kid >= i) return "node kid out of order";
     }
+    if (std::string why = check_arity(n, c); !why.empty()) return why;
     bool loop_string = n.aux2 == 1;
     switch (n.op) {
       case Op::kConstString:
@@ -435,6 +499,21 @@ std::string check_indices(const CompiledRules& c) {
         const modules::Field& f = schema.field(static_cast<uint32_t>(n.ival));
         if (f.type != modules::Type::kFunction || n.count >= f.overload_count)
           return "module function out of range";
+        // The arguments as the overload declares them: the evaluator hands them to the
+        // module's function by type.
+        const modules::Overload& o = schema.overloads(static_cast<uint32_t>(n.ival))[n.count];
+        if (o.impl == nullptr || o.args.size() + 1 != n.kid_count)
+          return "module call does not fit its function";
+        for (size_t a = 0; a < o.args.size(); ++a) {
+          const Node& arg = c.nodes[c.kids[n.kids_begin + 1 + a]];
+          const bool fits = o.args[a] == 'r'   ? arg.op == Op::kRegexArg
+                            : o.args[a] == 'f' ? arg.type == detail::ValueType::kFloat
+                            : o.args[a] == 's' ? arg.type == detail::ValueType::kString
+                                               : arg.op != Op::kRegexArg &&
+                                                     (arg.type == detail::ValueType::kInt ||
+                                                      arg.type == detail::ValueType::kBool);
+          if (!fits) return "module call does not fit its function";
+        }
         break;
       }
       default:

@@ -22,6 +22,7 @@ inline constexpr size_t kMaxScanInput = 64 * 1024;
 inline constexpr size_t kMaxPolicyInput = 16 * 1024;
 inline constexpr size_t kMaxLogInput = 256 * 1024;     // hunt: one log file
 inline constexpr size_t kMaxModuleInput = 1024 * 1024; // module: one scanned file
+inline constexpr size_t kMaxRulesFileInput = 256 * 1024; // rulesfile: one payload
 
 int parse_one(const uint8_t* data, size_t size);
 int compile_one(const uint8_t* data, size_t size);
@@ -29,6 +30,7 @@ int scan_one(const uint8_t* data, size_t size);
 int policy_one(const uint8_t* data, size_t size);
 int hunt_one(const uint8_t* data, size_t size);
 int module_one(const uint8_t* data, size_t size);
+int rulesfile_one(const uint8_t* data, size_t size);
 
 // Reports a broken contract (message on stderr) and aborts, so libFuzzer saves the input.
 [[noreturn]] void fuzz_fail(const char* target, const char* what);

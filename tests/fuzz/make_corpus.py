@@ -10,6 +10,10 @@ cases change and commit the result. Usage: make_corpus.py [PER_FILE]
 logs of tests/logs/gen_logs.py (a few records of every format, gzip and UTF-16 variants) and the
 ELF files of tests/unit/modules/make_elf.py plus the first 32 KiB of the ipxe PE files
 (/usr/lib/ipxe, Debian package ipxe) and a few damaged variants of each.
+
+`make_corpus.py --rulesfile YARROW` (re)writes only the rulesfile corpus: the payloads (the bytes
+after the header) of `YARROW compile` run on the shipped rules and on the scan corpus's rule
+texts. Rerun it when the compiled-rules format changes.
 """
 import gzip
 import hashlib
@@ -114,9 +118,39 @@ def logs_and_modules():
         print(f"{t}: {len(list(d.iterdir()))} files")
 
 
+def rulesfile(yarrow):
+    out = HERE / "corpus" / "rulesfile"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    sources = sorted((ROOT / "rules").glob("*.yar"))
+    sources += sorted((HERE / "corpus" / "scan").glob("*.bin"))[::6]
+    with tempfile.TemporaryDirectory() as tmp:
+        for src in sources:
+            text = src.read_bytes()
+            if src.suffix == ".bin":
+                if text[:1] == b"\x01" or text[:1] == b"\x07":
+                    continue  # fixed-rule mode: data only
+                text = text.split(b"\0", 1)[0]
+            rules = Path(tmp) / "r.yar"
+            rules.write_bytes(text)
+            compiled = Path(tmp) / "r.yrc"
+            if subprocess.run([yarrow, "compile", str(rules), "-o", str(compiled)],
+                              capture_output=True).returncode != 0:
+                continue
+            blob = compiled.read_bytes()
+            id_len = int.from_bytes(blob[12:20], "little")
+            payload = blob[8 + 4 + 8 + id_len + 8 + 16:]
+            if len(payload) <= 256 * 1024:
+                (out / f"{src.stem}.payload").write_bytes(payload)
+    print(f"rulesfile: {len(list(out.iterdir()))} files")
+
+
 def main():
     if sys.argv[1:] == ["--logs-modules"]:
         logs_and_modules()
+        return
+    if sys.argv[1:2] == ["--rulesfile"] and len(sys.argv) == 3:
+        rulesfile(sys.argv[2])
         return
     per_file = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     out = {t: HERE / "corpus" / t for t in ("parse", "compile", "scan", "policy")}

@@ -70,13 +70,15 @@ INSTANTIATE_TEST_SUITE_P(Targets, FuzzReplay,
                                            Target{"scan", &scan_one},
                                            Target{"policy", &policy_one},
                                            Target{"hunt", &hunt_one},
-                                           Target{"module", &module_one}),
+                                           Target{"module", &module_one},
+                                           Target{"rulesfile", &rulesfile_one}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 // The entry points must survive the degenerate inputs libFuzzer starts with.
 TEST(FuzzEntryPoints, EmptyAndTinyInputs) {
   const uint8_t bytes[] = {0x01, 0x00, 0xff, '\n'};
-  for (EntryPoint entry : {&parse_one, &compile_one, &scan_one, &policy_one, &hunt_one, &module_one}) {
+  for (EntryPoint entry : {&parse_one, &compile_one, &scan_one, &policy_one, &hunt_one, &module_one,
+                           &rulesfile_one}) {
     EXPECT_EQ(entry(nullptr, 0), 0);
     for (size_t n = 1; n <= sizeof(bytes); ++n) EXPECT_EQ(entry(bytes, n), 0);
   }

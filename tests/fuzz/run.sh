@@ -17,7 +17,7 @@ root="$(cd "$here/../.." && pwd)"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(parse compile scan policy hunt module)
+[ ${#targets[@]} -eq 0 ] && targets=(parse compile scan policy hunt module rulesfile)
 build="${BUILD:-$root/build-fuzz}"
 cxx="${CXX:-clang++-14}"
 
@@ -36,7 +36,7 @@ for t in "${targets[@]}"; do
   case "$t" in
     scan) max_len=8192 ;;
     hunt) max_len=16384 ;;
-    module) max_len=65536 ;;
+    module|rulesfile) max_len=65536 ;;
     *) max_len=4096 ;;
   esac
   dict=()
