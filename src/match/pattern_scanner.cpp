@@ -451,10 +451,13 @@ ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t 
     // Chunks overlap by the longest pattern minus one byte, so every occurrence lies whole in
     // some chunk; hits ending inside the overlap were reported by the previous chunk. Hits
     // still arrive in end-offset order, and verification reads the whole block.
-    const uint64_t max_chunk = limits.chunk_bytes != 0 ? limits.chunk_bytes : uint64_t{UINT32_MAX};
+    uint64_t max_chunk = limits.chunk_bytes != 0 ? limits.chunk_bytes : uint64_t{UINT32_MAX};
+    const bool drop = limits.drop_scanned != nullptr && block.size() > kDropChunkBytes;
+    if (drop) max_chunk = std::min(max_chunk, kDropChunkBytes);
     const size_t overlap = s.set.max_pattern_bytes > 0 ? s.set.max_pattern_bytes - 1 : 0;
     s.chunk_base = 0;
     s.covered_end = 0;
+    size_t dropped = 0;
     while (true) {
       const size_t len =
           static_cast<size_t>(std::min<uint64_t>(block.size() - s.chunk_base, max_chunk));
@@ -463,6 +466,20 @@ ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t 
       if (s.timed_out) return ScanOutcome::kTimeout;
       if (rc != HS_SUCCESS) return ScanOutcome::kError;
       const size_t chunk_end = s.chunk_base + len;
+      // Everything before the next chunk's start has been scanned by this database; a
+      // verification that reads back into it touches the page again.
+      if (drop) {
+        // Up to a 2 MiB boundary of the address space: the kernel may map a file's pages by
+        // 2 MiB (large page-cache folios), and only whole such mappings leave when dropped.
+        constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+        const size_t done = chunk_end >= block.size() ? chunk_end : chunk_end - overlap;
+        const uintptr_t at = reinterpret_cast<uintptr_t>(block.data());
+        const size_t upto = chunk_end >= block.size() ? done : ((at + done) & ~(kHuge - 1)) - at;
+        if (upto > dropped && upto <= block.size()) {
+          limits.drop_scanned(block.subspan(dropped, upto - dropped));
+          dropped = upto;
+        }
+      }
       if (chunk_end >= block.size() || len <= overlap) break;
       s.covered_end = chunk_end;
       s.chunk_base = chunk_end - overlap;

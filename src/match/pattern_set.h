@@ -96,7 +96,14 @@ struct ScanLimits {
   uint64_t chunk_bytes = 0;
   // Bit p set: scan partition p's database (StringSpec::partition). Partition 0 always is.
   uint64_t partitions = ~uint64_t{0};
+  // Set when the block is a private mapping of a file (util::drop_mapped_pages): a block larger
+  // than kDropChunkBytes is then scanned in chunks of that size, and the bytes each database
+  // has scanned are dropped from memory behind it. Results are unchanged (a byte touched again
+  // is read back); a large file costs its chunk of resident memory, not its size.
+  void (*drop_scanned)(std::span<const uint8_t>) = nullptr;
 };
+
+inline constexpr uint64_t kDropChunkBytes = uint64_t{8} << 20;
 
 // kTimeout was added after the first contract (ScanLimits::deadline).
 enum class ScanOutcome : uint8_t { kOk, kTooManyMatches, kError, kTimeout };

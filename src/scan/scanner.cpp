@@ -13,6 +13,7 @@
 #include "eval/evaluator.h"
 #include "scan/entry_point.h"
 #include "scan/fault_guard.h"
+#include "util/mapped_pages.h"
 
 namespace yarrow {
 
@@ -75,6 +76,8 @@ struct Scanner::Impl {
   std::vector<uint8_t> matched;
   std::vector<uint8_t> read_buffer;  // scan_file: small files are read, not mapped
   uint64_t partitions = ~uint64_t{0};  // the current scan's, see partitions_for
+  // Set while the scanned data is a mapped file (match::ScanLimits::drop_scanned).
+  void (*drop_scanned)(std::span<const uint8_t>) = nullptr;
   std::vector<std::vector<std::string>> kept_data;  // scan_blocks: match data per string
   std::optional<std::chrono::steady_clock::time_point> deadline;
   // Modules hook: console.log lines of the current scan go to its result.
@@ -131,6 +134,7 @@ ScanStatus Scanner::Impl::scan_block(std::span<const uint8_t> bytes, uint64_t ba
   limits.fast_mode = options.fast_mode;
   limits.deadline = deadline;
   limits.partitions = partitions;
+  limits.drop_scanned = drop_scanned;
   switch (patterns->scan_block(bytes, base, limits)) {
     case match::ScanOutcome::kError: return ScanStatus::kInternalError;
     case match::ScanOutcome::kTimeout: return ScanStatus::kTimeout;
@@ -373,7 +377,9 @@ ScanStatus Scanner::scan_file(const std::string& path, ScanResult& result) {
   {
     // A file that shrinks while mapped must not kill the process (see scan/fault_guard.h).
     scan::MappedGuard guard(map, size);
+    impl_->drop_scanned = util::drop_mapped_pages;
     status = impl_->scan(std::span<const uint8_t>(static_cast<const uint8_t*>(map), size), result);
+    impl_->drop_scanned = nullptr;
     if (guard.faulted()) {
       result.rules.clear();
       status = ScanStatus::kCannotRead;

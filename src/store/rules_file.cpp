@@ -37,6 +37,7 @@
 #include "compile/prefilter.h"
 #include "match/pattern_set_store.h"
 #include "modules/module.h"
+#include "util/mapped_pages.h"
 
 namespace yarrow {
 namespace {
@@ -105,14 +106,6 @@ bool checksum(std::span<const uint8_t> data, uint8_t out[kChecksumSize],
   }
   XXH3_freeState(state);
   return ok;
-}
-
-// Release for a private read-only file mapping: drops the whole pages inside `bytes`.
-void release_mapped(std::span<const uint8_t> bytes) {
-  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto begin = (reinterpret_cast<uintptr_t>(bytes.data()) + page - 1) & ~(page - 1);
-  const auto end = (reinterpret_cast<uintptr_t>(bytes.data()) + bytes.size()) & ~(page - 1);
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 // ---- writing ------------------------------------------------------------------------------
@@ -725,7 +718,8 @@ std::shared_ptr<const Rules> load_rules_file(const std::string& path, RulesFileE
     }
     ::madvise(map, size, MADV_SEQUENTIAL);
     std::shared_ptr<const Rules> rules =
-        deserialize({static_cast<const uint8_t*>(map), size}, error, overrides, release_mapped);
+        deserialize({static_cast<const uint8_t*>(map), size}, error, overrides,
+                    util::drop_mapped_pages);
     ::munmap(map, size);
     return rules;
   }

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "test_support.h"
@@ -84,6 +85,64 @@ TEST(Scanner, FifoIsRefusedWithoutBlocking) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   EXPECT_EQ(scanner.scan_file(fifo.string(), result), ScanStatus::kCannotOpen);
   fs::remove(fifo);
+}
+
+// A mapped file larger than match::kDropChunkBytes is scanned in chunks and its scanned pages
+// are dropped from memory as the scan goes (ScanLimits::drop_scanned). Matches across chunk
+// edges, match data and condition reads of dropped pages must be those of the same bytes
+// scanned from memory.
+TEST(Scanner, LargeFileScannedInChunksMatchesAsInMemory) {
+  const char* rules =
+      "rule big { strings: $a = \"needle_one\" $b = \"spans_the_boundary\" "
+      "$c = { 4E 45 ?? 44 4C 45 } $d = /tail[0-9]{3}end/ $e = \"wide\" wide "
+      "condition: uint32(0) == 0x44434241 and $a at 100 and #b == 2 and $c and $d and $e and "
+      "uint8(100) == 0x6e and uint16(filesize - 2) == 0x5a5a }\n"
+      "rule counts { strings: $b = \"spans_the_boundary\" condition: @b[2] > @b[1] }";
+  Compiled out = compile(rules);
+  ASSERT_NE(out.rules, nullptr);
+  const size_t mib = size_t{1} << 20;
+  std::string data(20 * mib + 123, '\0');
+  std::mt19937 rng(7);
+  for (char& c : data) c = static_cast<char>('a' + rng() % 8);  // no planted string by chance
+  auto plant = [&data](size_t at, const std::string& s) { data.replace(at, s.size(), s); };
+  plant(0, "ABCD");
+  plant(100, "needle_one");
+  plant(8 * mib - 7, "spans_the_boundary");
+  plant(16 * mib - 3, "spans_the_boundary");
+  plant(2 * mib + 1, std::string("w\0i\0d\0e\0", 8));
+  plant(12 * mib, "NEXDLE");
+  plant(data.size() - 40, "tail123end");
+  plant(data.size() - 2, "ZZ");
+  fs::path file = fs::temp_directory_path() / ("yarrow_large_" + std::to_string(getpid()));
+  std::ofstream(file, std::ios::binary) << data;
+
+  Scanner scanner(out.rules);
+  ScanResult from_file, from_memory;
+  ASSERT_EQ(scanner.scan_file(file.string(), from_file), ScanStatus::kOk);
+  ASSERT_EQ(scanner.scan_memory({reinterpret_cast<const uint8_t*>(data.data()), data.size()},
+                                from_memory),
+            ScanStatus::kOk);
+  fs::remove(file);
+  ASSERT_EQ(from_file.rules.size(), 2u);
+  ASSERT_EQ(from_memory.rules.size(), 2u);
+  for (size_t r = 0; r < 2; ++r) {
+    const RuleMatch& a = from_file.rules[r];
+    const RuleMatch& b = from_memory.rules[r];
+    EXPECT_EQ(a.rule->name, b.rule->name);
+    ASSERT_EQ(a.strings.size(), b.strings.size());
+    for (size_t s = 0; s < a.strings.size(); ++s) {
+      ASSERT_EQ(a.strings[s].matches.size(), b.strings[s].matches.size()) << a.rule->name << s;
+      for (size_t m = 0; m < a.strings[s].matches.size(); ++m) {
+        EXPECT_EQ(a.strings[s].matches[m].offset, b.strings[s].matches[m].offset);
+        EXPECT_EQ(a.strings[s].matches[m].data, b.strings[s].matches[m].data);
+      }
+    }
+  }
+  ASSERT_EQ(from_file.rules[0].strings.size(), 5u);
+  ASSERT_EQ(from_file.rules[0].strings[1].matches.size(), 2u);
+  EXPECT_EQ(from_file.rules[0].strings[1].matches[0].offset, static_cast<int64_t>(8 * mib - 7));
+  EXPECT_EQ(from_file.rules[0].strings[1].matches[1].data, "spans_the_boundary");
+  EXPECT_EQ(from_file.rules[0].strings[0].matches[0].data, "needle_one");
 }
 
 TEST(Scanner, ThreadsShareOneRules) {
