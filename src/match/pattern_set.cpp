@@ -737,7 +737,12 @@ std::unique_ptr<const PatternSet> PatternSet::build(
     std::stable_sort(job_order.begin(), job_order.end(), [&jobs](size_t a, size_t b) {
       return jobs[a].exprs.size() > jobs[b].exprs.size();
     });
-    if (options.background_database) {
+    // With one database, the second thread would only overlap it with phase 2, whose programs
+    // then add to Vectorscan's peak instead of reusing what it frees: elastic's compile
+    // peaked 6.5 MB higher for about 10 ms gained. Two databases or more compile side by side.
+    const auto databases = std::count_if(jobs.begin(), jobs.end(),
+                                         [](const DatabaseJob& j) { return !j.exprs.empty(); });
+    if (options.background_database && databases > 1) {
       worker = std::thread(run_jobs);
     } else {
       run_jobs();

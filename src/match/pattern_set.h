@@ -67,9 +67,10 @@ struct SpecDiagnostic {
 };
 
 struct BuildOptions {
-  // Compile the Vectorscan database on a thread of its own while the verifiers' programs are
-  // built (faster with a free core; a higher memory peak since both peaks coincide). Without
-  // it the database is compiled first and the programs after, when its memory is free again.
+  // With two databases or more, compile them on a thread of their own while the verifiers'
+  // programs are built, then on this one too (faster with a free core; a higher memory peak
+  // since the peaks coincide). Otherwise, and always for a single database, the databases are
+  // compiled first and the programs after, when their memory is free again.
   bool background_database = true;
 };
 
@@ -103,7 +104,7 @@ struct ScanLimits {
   void (*drop_scanned)(std::span<const uint8_t>) = nullptr;
 };
 
-inline constexpr uint64_t kDropChunkBytes = uint64_t{8} << 20;
+inline constexpr uint64_t kDropChunkBytes = uint64_t{2} << 20;
 
 // kTimeout was added after the first contract (ScanLimits::deadline).
 enum class ScanOutcome : uint8_t { kOk, kTooManyMatches, kError, kTimeout };
