@@ -372,22 +372,12 @@ std::string check_arity(const Node& n, const CompiledRules& c) {
       required = n.aux2 != 0 ? 3 : 1;
       first_optional = true;
       break;
-    case Op::kForOfStrings:
-      required = 2;
+    case Op::kForOfStrings: case Op::kForInRange: case Op::kForInEnum: case Op::kForInModule:
+      // {quantity, body}, {quantity, lo, hi, body}, {quantity, body, e1...}, {quantity,
+      // container, body}
+      required = n.op == Op::kForOfStrings ? 2 : n.op == Op::kForInRange ? 4 : 3;
       first_optional = true;
-      break;
-    case Op::kForInRange:
-      required = 4;
-      first_optional = true;
-      break;
-    case Op::kForInEnum:
-      required = 3;
-      first_optional = true;
-      variadic = true;
-      break;
-    case Op::kForInModule:
-      required = 3;
-      first_optional = true;
+      variadic = n.op == Op::kForInEnum;
       break;
     case Op::kModuleCall:
       required = 1;
