@@ -549,7 +549,12 @@ Val Evaluator::eval_for(const Node& n) {
     if (!c.undef) {
       const modules::ValueTree& tree = module_tree(n.index);
       const uint32_t container = static_cast<uint32_t>(c.i);
-      const size_t length = tree.length(container);
+      // A node of this tree, and keys only of a dictionary: a compiled rule never asks
+      // otherwise, a forged rules file may.
+      const bool keyed = n.aux2 != 0;
+      const bool usable = tree.has_node(container) &&
+                          (!keyed || tree.node(container).type == modules::Type::kDictionary);
+      const size_t length = usable ? tree.length(container) : 0;
       const ValueType item_type = static_cast<ValueType>(n.count);
       for (size_t k = 0; k < length; ++k) {
         uint32_t slot = n.slot;

@@ -64,6 +64,7 @@ Val Evaluator::eval_module(const Node& n) {
   const Val base = eval(rules_.kid(n, 0));
   if (base.undef) return base;
   const uint32_t object = static_cast<uint32_t>(base.i);
+  if (!tree.has_node(object)) return undefined();  // only from a forged rules file
   switch (n.op) {
     case Op::kModuleMember: return tree_value(tree, tree.child(object, n.count), n.type);
     case Op::kModuleItem: {
@@ -87,6 +88,7 @@ Val Evaluator::eval_call(const Node& n) {
   const modules::ValueTree& tree = module_tree(n.index);
   const Val owner = eval(rules_.kid(n, 0));
   if (owner.undef) return owner;
+  if (!tree.has_node(static_cast<uint32_t>(owner.i))) return undefined();  // a forged file
   std::vector<modules::Arg> args;
   args.reserve(n.kid_count - 1);
   for (uint32_t k = 1; k < n.kid_count; ++k) {

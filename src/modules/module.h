@@ -192,6 +192,8 @@ class ValueTree {
 
   const Schema& schema() const { return *schema_; }
   const ValueNode& node(uint32_t index) const { return nodes_[index]; }
+  // Whether `index` names a node of this tree (a loaded rules file is not trusted to).
+  bool has_node(uint32_t index) const { return index < nodes_.size(); }
   // Child by member position (structures) or by element index (arrays); kNoIndex when absent.
   uint32_t child(uint32_t node, size_t position) const;
   // Member by name (slower; for tools and tests).

@@ -347,6 +347,21 @@ bool read_payload(Reader& r, CompiledRules& c) {
   return r.ok() && r.at_end();
 }
 
+// Whether node `id` yields a node of module `module`'s value tree (the evaluator uses its value
+// as an index into that tree): a structure, array or dictionary reached from that module's
+// root, or a loop variable over one. Kids precede their parents, so one step is enough.
+bool module_object(const CompiledRules& c, uint32_t id, uint32_t module) {
+  if (id >= c.nodes.size()) return false;
+  const Node& k = c.nodes[id];
+  if (k.type != detail::ValueType::kObject) return false;
+  // A loop variable over a module's array or dictionary holds its items' nodes; the evaluator
+  // checks at run time that such a node belongs to the tree it is used with.
+  if (k.op == Op::kLoopVar) return true;
+  const bool object_op = k.op == Op::kModuleRoot || k.op == Op::kModuleMember ||
+                         k.op == Op::kModuleItem || k.op == Op::kModuleLookup;
+  return object_op && k.index == module;
+}
+
 // The kids the evaluator reads for each operation (node n's kids 0..required-1, the optional
 // ones possibly kNoNode, any others never), so that a forged node cannot send it past its kids
 // or into kNoNode.
@@ -433,7 +448,7 @@ std::string check_indices(const CompiledRules& c) {
       if (kid != detail::kNoNode && kid >= i) return "node kid out of order";
     }
     if (std::string why = check_arity(n, c); !why.empty()) return why;
-    bool loop_string = n.aux2 == 1;
+    bool loop_string = n.aux2 != 0;  // as the evaluator reads it
     switch (n.op) {
       case Op::kConstString:
         if (n.index >= c.literals.size()) return "literal out of range";
@@ -467,15 +482,23 @@ std::string check_indices(const CompiledRules& c) {
         if (n.slot >= c.loop_slots) return "loop slot out of range";
         break;
       case Op::kForInModule:
-        if (n.slot + uint64_t{n.aux2 == 1 ? 2u : 1u} > c.loop_slots)
+        if (n.slot + uint64_t{n.aux2 != 0 ? 2u : 1u} > c.loop_slots)
           return "loop slot out of range";
+        if (n.index >= c.imports.size()) return "module out of range";
+        if (!module_object(c, c.kids[n.kids_begin + 1], n.index))
+          return "loop over something that is not a module container";
         break;
       case Op::kModuleRoot: case Op::kModuleMember: case Op::kModuleItem:
       case Op::kModuleLookup:
         if (n.index >= c.imports.size()) return "module out of range";
+        // The evaluator follows kid 0 as a node of this module's value tree.
+        if (n.op != Op::kModuleRoot && !module_object(c, c.kids[n.kids_begin], n.index))
+          return "module field of something that is not a module structure";
         break;
       case Op::kModuleCall: {
         if (n.index >= c.imports.size()) return "module out of range";
+        if (!module_object(c, c.kids[n.kids_begin], n.index))
+          return "module call on something that is not a module structure";
         const modules::Schema& schema = modules::find_module(c.imports[n.index])->schema();
         if (n.ival < 0 || static_cast<uint64_t>(n.ival) >= schema.field_count())
           return "module function out of range";
