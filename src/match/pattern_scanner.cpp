@@ -472,10 +472,12 @@ ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t 
         // Up to a 2 MiB boundary of the address space: the kernel may map a file's pages by
         // 2 MiB (large page-cache folios), and only whole such mappings leave when dropped.
         constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-        const size_t done = chunk_end >= block.size() ? chunk_end : chunk_end - overlap;
         const uintptr_t at = reinterpret_cast<uintptr_t>(block.data());
-        const size_t upto = chunk_end >= block.size() ? done : ((at + done) & ~(kHuge - 1)) - at;
-        if (upto > dropped && upto <= block.size()) {
+        const uintptr_t boundary = (at + chunk_end - overlap) & ~(kHuge - 1);
+        const size_t upto = chunk_end >= block.size() ? block.size()
+                            : boundary > at           ? boundary - at
+                                                      : 0;
+        if (upto > dropped) {
           limits.drop_scanned(block.subspan(dropped, upto - dropped));
           dropped = upto;
         }

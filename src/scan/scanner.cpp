@@ -48,9 +48,12 @@ struct Scanner::Impl {
     }
   }
 
-  ScanStatus scan(std::span<const uint8_t> data, ScanResult& result);
+  // `drop_scanned`: set when `data` is a private mapping of a file (ScanLimits::drop_scanned).
+  ScanStatus scan(std::span<const uint8_t> data, ScanResult& result,
+                  void (*drop_scanned)(std::span<const uint8_t>) = nullptr);
   void begin(ScanResult& result);
-  ScanStatus scan_block(std::span<const uint8_t> bytes, uint64_t base);
+  ScanStatus scan_block(std::span<const uint8_t> bytes, uint64_t base,
+                        void (*drop_scanned)(std::span<const uint8_t>) = nullptr);
   // The matcher partitions a scan of `data` from offset 0 needs (compile/partitions.h).
   uint64_t partitions_for(std::span<const uint8_t> data) const;
   void keep_block_data(std::span<const uint8_t> bytes, uint64_t base);
@@ -76,8 +79,6 @@ struct Scanner::Impl {
   std::vector<uint8_t> matched;
   std::vector<uint8_t> read_buffer;  // scan_file: small files are read, not mapped
   uint64_t partitions = ~uint64_t{0};  // the current scan's, see partitions_for
-  // Set while the scanned data is a mapped file (match::ScanLimits::drop_scanned).
-  void (*drop_scanned)(std::span<const uint8_t>) = nullptr;
   std::vector<std::vector<std::string>> kept_data;  // scan_blocks: match data per string
   std::optional<std::chrono::steady_clock::time_point> deadline;
   // Modules hook: console.log lines of the current scan go to its result.
@@ -127,7 +128,8 @@ void Scanner::Impl::begin(ScanResult& result) {
   for (auto& v : kept_data) v.clear();
 }
 
-ScanStatus Scanner::Impl::scan_block(std::span<const uint8_t> bytes, uint64_t base) {
+ScanStatus Scanner::Impl::scan_block(std::span<const uint8_t> bytes, uint64_t base,
+                                     void (*drop_scanned)(std::span<const uint8_t>)) {
   if (!patterns) return ScanStatus::kOk;
   match::ScanLimits limits;
   limits.max_matches_per_string = options.max_matches_per_string;
@@ -288,10 +290,11 @@ ScanStatus Scanner::Impl::finish(eval::EvalInput& input, std::span<const uint8_t
   return ScanStatus::kOk;
 }
 
-ScanStatus Scanner::Impl::scan(std::span<const uint8_t> data, ScanResult& result) {
+ScanStatus Scanner::Impl::scan(std::span<const uint8_t> data, ScanResult& result,
+                               void (*drop_scanned)(std::span<const uint8_t>)) {
   begin(result);
   partitions = partitions_for(data);
-  if (ScanStatus st = scan_block(data, 0); st != ScanStatus::kOk) return st;
+  if (ScanStatus st = scan_block(data, 0, drop_scanned); st != ScanStatus::kOk) return st;
   collect_matches(result);
   eval::EvalInput input;
   input.data = data;
@@ -377,9 +380,8 @@ ScanStatus Scanner::scan_file(const std::string& path, ScanResult& result) {
   {
     // A file that shrinks while mapped must not kill the process (see scan/fault_guard.h).
     scan::MappedGuard guard(map, size);
-    impl_->drop_scanned = util::drop_mapped_pages;
-    status = impl_->scan(std::span<const uint8_t>(static_cast<const uint8_t*>(map), size), result);
-    impl_->drop_scanned = nullptr;
+    status = impl_->scan(std::span<const uint8_t>(static_cast<const uint8_t*>(map), size), result,
+                         util::drop_mapped_pages);
     if (guard.faulted()) {
       result.rules.clear();
       status = ScanStatus::kCannotRead;
