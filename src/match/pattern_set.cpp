@@ -80,21 +80,28 @@ constexpr size_t kMaxContextBytes = 16;
 constexpr size_t kLongWindowMaxStrings = 20000;
 
 // Where the most distinctive kTextWindow bytes of a literal start: many distinct bytes, few of
-// the bytes that fill binaries (zeros, 0xff, padding, spaces).
+// the bytes that fill binaries (zeros, 0xff, padding, spaces), and not ending on one of those.
+// Vectorscan's small-set matcher (Teddy) filters on a literal's last three bytes: a wide
+// window that ends "\0c\0" passes wherever UTF-16 text has that one letter, one ending "c\0d"
+// only where it has the pair (the seed rule over UTF-16 text: 1.1 -> 5.9 GB/s).
 size_t text_window(std::string_view bytes) {
   if (bytes.size() <= kTextWindow) return 0;
+  auto filler = [](uint8_t c) {
+    return c == 0x00 || c == 0xff || c == 0x20 || c == 0xcc || c == 0x90;
+  };
   auto score = [&](size_t at) {
     int s = 0;
     uint8_t seen[kTextWindow];
     size_t n = 0;
     for (size_t i = at; i < at + kTextWindow; ++i) {
       const auto c = static_cast<uint8_t>(bytes[i]);
-      if (c == 0x00 || c == 0xff || c == 0x20 || c == 0xcc || c == 0x90) s -= 2;
+      if (filler(c)) s -= 2;
       if (std::find(seen, seen + n, c) == seen + n) {
         seen[n++] = c;
         s += 3;
       }
     }
+    if (filler(static_cast<uint8_t>(bytes[at + kTextWindow - 1]))) s -= 4;
     return s;
   };
   size_t best_at = 0;
