@@ -139,17 +139,19 @@ int scan_many(ScanSession& session, const ScanArgs& args, OutputSink& sink, bool
   auto expired = [deadline] { return std::time(nullptr) >= deadline; };
 
   WorkQueue queue(kQueueCapacity);
+  auto scan_queued = [&] {
+    Scanner scanner(session.rules(), session.scanner_options());
+    ScanResult result;
+    while (std::optional<std::string> path = queue.pop()) {
+      if (expired()) continue;  // drain without scanning so the walker never blocks
+      session.scan_target(scanner, result, *path);
+    }
+  };
+  // The first scanner runs on this thread, the walk on its own: the heap this thread freed
+  // after compiling the rules is reused by the scan instead of new memory mapped for another
+  // thread's heap.
   std::vector<std::thread> workers;
-  for (int64_t i = 0; i < threads; ++i) {
-    workers.emplace_back([&] {
-      Scanner scanner(session.rules(), session.scanner_options());
-      ScanResult result;
-      while (std::optional<std::string> path = queue.pop()) {
-        if (expired()) continue;  // drain without scanning so the walker never blocks
-        session.scan_target(scanner, result, *path);
-      }
-    });
-  }
+  for (int64_t i = 1; i < threads; ++i) workers.emplace_back(scan_queued);
 
   // yara with no scanning threads walks but scans nothing.
   VisitFile visit = [&](const std::string& path) {
@@ -168,11 +170,20 @@ int scan_many(ScanSession& session, const ScanArgs& args, OutputSink& sink, bool
   walk.skip_larger = args.skip_larger;
 
   bool list_opened = true;
-  if (is_list)
-    list_opened = walk_scan_list(target, walk, visit, note);
-  else
-    walk_directory(target, walk, visit, note);
-  queue.close();
+  auto walk_all = [&] {
+    if (is_list)
+      list_opened = walk_scan_list(target, walk, visit, note);
+    else
+      walk_directory(target, walk, visit, note);
+    queue.close();
+  };
+  if (threads > 0) {
+    std::thread walker(walk_all);
+    scan_queued();
+    walker.join();
+  } else {
+    walk_all();
+  }
   for (std::thread& worker : workers) worker.join();
   if (!list_opened) return fail("error: could not open file \"" + target + "\".");
   return 0;
