@@ -87,6 +87,61 @@ TEST(FastPaths, LongLiteralsMatchWhereverTheyOccur) {
   EXPECT_EQ(offsets(scanner, needles.size()), want);
 }
 
+TEST(FastPaths, WideWindowsEndOnACharacterAndStillFindEveryMatch) {
+  // Vectorscan's small-set matcher filters on a pattern's last bytes: a window of a wide
+  // literal ending on its zero byte would pass at every UTF-16 occurrence of one letter.
+  const std::vector<std::string> words = {"barjuok.ryongnamsan.edu.kp", "C:\\Windows\\Sys64\\",
+                                          "82e999fb-a6e0-4094", "Jawhar\\documents"};
+  std::vector<StringSpec> specs;
+  for (const auto& w : words) {
+    StringSpec s = spec(StringSpec::Kind::kText, w);
+    s.nocase = true;
+    s.ascii = true;
+    s.wide = true;
+    specs.push_back(s);
+  }
+  std::vector<SpecDiagnostic> diags;
+  auto set = PatternSet::build(specs, {}, diags);
+  ASSERT_TRUE(set);
+  size_t wide_literals = 0;
+  for (const auto& lit : set->impl().literals) {
+    if (!lit.wide) continue;
+    ++wide_literals;
+    // UTF-16LE: characters at even offsets, so a window ending on one ends at an odd offset.
+    ASSERT_GT(lit.anchor_end, 0);
+    EXPECT_EQ(lit.anchor_end % 2, 1) << "spec " << lit.spec << " window ends on a zero byte";
+  }
+  EXPECT_EQ(wide_literals, words.size());
+
+  // UTF-16 text with the words planted, in mixed case, at odd and even offsets.
+  std::mt19937 rng(11);
+  std::string text;
+  std::vector<std::vector<uint64_t>> planted(words.size());
+  for (int round = 0; round < 200; ++round) {
+    if (rng() % 7 == 0) text.push_back('x');  // shifts the UTF-16 alignment
+    const size_t w = rng() % (words.size() + 3);
+    std::string chars = w < words.size() ? words[w] : "some filler text, ";
+    for (auto& c : chars)
+      if (rng() % 2) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+    if (w < words.size()) planted[w].push_back(text.size());
+    for (char c : chars) {
+      text.push_back(c);
+      text.push_back('\0');
+    }
+  }
+  PatternScanner scanner(*set);
+  ASSERT_EQ(scanner.scan_block(bytes(text), 0, {}), ScanOutcome::kOk);
+  for (size_t i = 0; i < words.size(); ++i) {
+    std::string wide;
+    for (char c : words[i]) wide += std::string{c, '\0'};
+    auto want = naive(text, wide.size(),
+                      [&](uint8_t c, size_t k) { return lower(c) == lower(uint8_t(wide[k])); });
+    EXPECT_EQ(want, planted[i]) << "word " << i;
+    EXPECT_FALSE(want.empty()) << "word " << i;
+    EXPECT_EQ(offsets(scanner, i), want) << "word " << i;
+  }
+}
+
 TEST(FastPaths, FixedHexStringsMatchPositionByPosition) {
   std::mt19937 rng(11);
   std::string data(50000, '\0');
