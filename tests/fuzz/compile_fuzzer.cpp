@@ -3,7 +3,9 @@
 //
 // Input: optional option byte in 0x01..0x1f except \t \n \r, then rule text. With option bit
 // 0x02 the text is split at NUL bytes into up to four sources added one after the other (in
-// namespaces picked by bit 0x04), as `yara a.yar ns:b.yar` would. Includes are disabled.
+// namespaces picked by bit 0x04), as `yara a.yar ns:b.yar` would. Includes are disabled. With
+// bit 0x10 the sources are compiled a second time with parsing on the compiling thread
+// (CompilerOptions::parallel_build off), and the diagnostics must be the same.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,30 +24,17 @@ size_t error_count(const Diagnostics& diags) {
   return n;
 }
 
-}  // namespace
+void define_externals(Compiler& compiler) {
+  fuzz_require(compiler.define_external("ext_int", int64_t{7}), "compile", "define_external");
+  fuzz_require(compiler.define_external("ext_bool", true), "compile", "define_external");
+  fuzz_require(compiler.define_external("ext_str", std::string("fuzz")), "compile",
+               "define_external");
+  fuzz_require(compiler.define_external("ext_float", 1.5), "compile", "define_external");
+  fuzz_require(!compiler.define_external("ext_int", int64_t{8}), "compile",
+               "define_external accepted a duplicate");
+}
 
-int compile_one(const uint8_t* data, size_t size) {
-  uint8_t bits = 0;
-  if (size > 0 && is_option_byte(data[0])) {
-    bits = data[0];
-    ++data;
-    --size;
-  }
-  CompilerOptions options;
-  options.allow_includes = false;
-  if (bits & 0x08) options.max_strings_per_rule = 3;
-  Compiler compiler(options);
-  if (bits & 0x01) {
-    fuzz_require(compiler.define_external("ext_int", int64_t{7}), "compile", "define_external");
-    fuzz_require(compiler.define_external("ext_bool", true), "compile", "define_external");
-    fuzz_require(compiler.define_external("ext_str", std::string("fuzz")), "compile",
-                 "define_external");
-    fuzz_require(compiler.define_external("ext_float", 1.5), "compile", "define_external");
-    fuzz_require(!compiler.define_external("ext_int", int64_t{8}), "compile",
-                 "define_external accepted a duplicate");
-  }
-
-  std::string_view text(reinterpret_cast<const char*>(data), size);
+void add_sources(Compiler& compiler, uint8_t bits, std::string_view text) {
   for (int i = 0; i < 4; ++i) {
     std::string_view part = text;
     if ((bits & 0x02) && i < 3) {
@@ -65,6 +54,37 @@ int compile_one(const uint8_t* data, size_t size) {
     const size_t after = error_count(compiler.diagnostics());
     fuzz_require(ok == (after == before), "compile", "add_source result disagrees with errors");
     if (text.empty()) break;
+  }
+}
+
+}  // namespace
+
+int compile_one(const uint8_t* data, size_t size) {
+  uint8_t bits = 0;
+  if (size > 0 && is_option_byte(data[0])) {
+    bits = data[0];
+    ++data;
+    --size;
+  }
+  CompilerOptions options;
+  options.allow_includes = false;
+  if (bits & 0x08) options.max_strings_per_rule = 3;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  Compiler compiler(options);
+  if (bits & 0x01) define_externals(compiler);
+  add_sources(compiler, bits, text);
+  if (bits & 0x10) {
+    CompilerOptions one_thread = options;
+    one_thread.parallel_build = false;
+    Compiler again(one_thread);
+    if (bits & 0x01) define_externals(again);
+    add_sources(again, bits, text);
+    const Diagnostics& a = compiler.diagnostics();
+    const Diagnostics& b = again.diagnostics();
+    fuzz_require(a.size() == b.size(), "compile", "parsing ahead changed the diagnostic count");
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i)
+      fuzz_require(a[i].to_string() == b[i].to_string(), "compile",
+                   "parsing ahead changed a diagnostic");
   }
   for (const Diagnostic& d : compiler.diagnostics()) {
     fuzz_require(!d.code.empty() && !d.message.empty(), "compile", "diagnostic without code/message");
