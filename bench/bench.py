@@ -187,6 +187,7 @@ def main():
 
     # Compile from source vs load precompiled rules (yarac / yarrow compile), per ruleset.
     loads = []
+    load_runs = max(args.runs, 11)
     sets = [(n, ["-w", *EXTERNALS], [rules[n]]) for n in ("seed", *RULESETS) if n in rules]
     if all(n in rules for n in RULESETS):
         sets.append(("all three", ["-w", *EXTERNALS], [f"{n.replace('-', '_')}:{rules[n]}" for n in RULESETS]))
@@ -196,11 +197,15 @@ def main():
         yc, rc = os.path.join(args.work, "rules.yarc"), os.path.join(args.work, "rules.yrc")
         subprocess.run(["yarac", *opts, *rule_args, yc], check=True, capture_output=True)
         subprocess.run([args.yarrow, "compile", *opts, *rule_args, "-o", rc], check=True, capture_output=True)
-        row = [name]
-        for cmd in ([args.yara, *opts, *rule_args, empty], [args.yarrow, "scan", *opts, *rule_args, empty],
-                    [args.yara, "-C", yc, empty], [args.yarrow, "scan", "-C", rc, empty]):
-            runs = [run_once(cmd) for _ in range(max(args.runs, 3))]
-            row.append((statistics.median(r[0] for r in runs), max(r[1] for r in runs) / 1024))
+        cmds = ([args.yara, *opts, *rule_args, empty], [args.yarrow, "scan", *opts, *rule_args, empty],
+                [args.yara, "-C", yc, empty], [args.yarrow, "scan", "-C", rc, empty])
+        # Loads take tens of milliseconds and vary by a tenth from run to run on this VM: more
+        # runs than the scans get, the four commands taking turns so that drift hits all alike.
+        runs = [[] for _ in cmds]
+        for _ in range(load_runs):
+            for i, cmd in enumerate(cmds):
+                runs[i].append(run_once(cmd))
+        row = [name] + [(statistics.median(r[0] for r in rs), max(r[1] for r in rs) / 1024) for rs in runs]
         loads.append(row)
         print(f"{name}: compile yara {row[1][0]:.2f} s yarrow {row[2][0]:.2f} s; "
               f"load yara {row[3][0]:.3f} s yarrow {row[4][0]:.3f} s", file=sys.stderr, flush=True)
@@ -242,7 +247,7 @@ def main():
         for name, ours, theirs, ours_scan, theirs_scan in scaling:
             print(f"| {name} | {ours:.2f}x | {theirs:.2f}x | {ours_scan:.2f}x | {theirs_scan:.2f}x |")
     if loads:
-        print("\nRule loading (scan of an empty file; median; peak RSS MiB):\n")
+        print(f"\nRule loading (scan of an empty file; median of {load_runs} runs, the four commands in turn; peak RSS MiB):\n")
         print("| rules | yara compile s | yarrow compile s | yara -C load s | yarrow -C load s | RSS MiB yara / yarrow (source) | RSS MiB yara / yarrow (-C) |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for r in loads:
