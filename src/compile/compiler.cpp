@@ -3,11 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <optional>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -426,70 +421,12 @@ bool Compiler::Impl::compile_imports(const ast::Unit& unit, size_t& done, uint32
   return ok;
 }
 
-namespace {
-
-// One rule as the parsing thread hands it over, with what the parse added since the rule
-// before: files opened by includes, imports, and syntax diagnostics. The last entry of a parse
-// has no rule, only what came after the last one.
-struct ParsedRule {
-  bool has_rule = false;
-  ast::Rule rule;
-  std::vector<ast::Expr> exprs;  // the rule's expression arena
-  std::vector<ast::SourceFile> new_files;
-  std::vector<ast::Import> new_imports;
-  Diagnostics new_diags;
-};
-
-// A bounded queue from the parsing thread to the compiling one: a few rules ahead at most, so
-// memory stays that of a handful of syntax trees.
-class ParsedRuleQueue {
- public:
-  void push(ParsedRule item) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    not_full_.wait(lock, [&] { return items_.size() < kCapacity || abandoned_; });
-    if (abandoned_) return;
-    items_.push_back(std::move(item));
-    not_empty_.notify_one();
-  }
-  // Blocks until an entry comes; nullopt after the last one.
-  std::optional<ParsedRule> pop() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    not_empty_.wait(lock, [&] { return !items_.empty() || closed_; });
-    if (items_.empty()) return std::nullopt;
-    ParsedRule item = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
-    return item;
-  }
-  void close() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    closed_ = true;
-    not_empty_.notify_all();
-  }
-  // The consumer is gone (an exception while compiling): pushes return at once.
-  void abandon() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    abandoned_ = true;
-    not_full_.notify_all();
-  }
-
- private:
-  static constexpr size_t kCapacity = 64;
-  std::mutex mutex_;
-  std::condition_variable not_empty_, not_full_;
-  std::deque<ParsedRule> items_;
-  bool closed_ = false;
-  bool abandoned_ = false;
-};
-
-}  // namespace
-
 template <typename ParseFn>
 bool Compiler::Impl::add(const std::string& ns, ParseFn&& parse_fn) {
   if (built) return false;
   // Each rule is compiled as soon as it is parsed, with the imports above it, as yara's
   // one-pass compiler does: diagnostics come in source order, a module imported below a rule is
-  // unknown to it, and only a few rules' syntax trees are held at a time.
+  // unknown to it, and only one rule's syntax tree is held at a time.
   const uint32_t ns_idx = namespace_index(ns);
   ast::Unit unit;
   size_t imports_done = 0;
@@ -497,66 +434,12 @@ bool Compiler::Impl::add(const std::string& ns, ParseFn&& parse_fn) {
   parse::ParseOptions popts;
   popts.max_include_depth = options.max_include_depth;
   popts.allow_includes = options.allow_includes;
+  popts.on_rule = [&](const ast::Unit& u) {
+    ok &= compile_imports(u, imports_done, ns_idx);
+    ok &= compile_rule(u, u.rules.back(), ns_idx);
+  };
   const size_t diags_before = diags.size();
-  if (!options.parallel_build) {
-    popts.on_rule = [&](const ast::Unit& u) {
-      ok &= compile_imports(u, imports_done, ns_idx);
-      ok &= compile_rule(u, u.rules.back(), ns_idx);
-    };
-    parse_fn(popts, unit, diags);
-  } else {
-    // Parsing runs on a second thread, a few rules ahead of their compilation here: the two
-    // took about the same time (elastic: 35 and 50 ms). The compiling side sees the same
-    // sequence as above: each rule with the files, imports and syntax diagnostics that came
-    // before it, and its own diagnostics in between.
-    ParsedRuleQueue queue;
-    ast::Unit parsed;  // the parsing thread's
-    Diagnostics parse_diags;
-    size_t files_sent = 0, imports_sent = 0, diags_sent = 0;
-    auto take_news = [&](ParsedRule& item) {
-      for (; files_sent < parsed.files.size(); ++files_sent)
-        item.new_files.push_back(parsed.files[files_sent]);
-      for (; imports_sent < parsed.imports.size(); ++imports_sent)
-        item.new_imports.push_back(parsed.imports[imports_sent]);
-      for (; diags_sent < parse_diags.size(); ++diags_sent)
-        item.new_diags.push_back(parse_diags[diags_sent]);
-    };
-    popts.on_rule = [&](const ast::Unit&) {
-      ParsedRule item;
-      item.has_rule = true;
-      item.rule = std::move(parsed.rules.back());  // the parser drops it after this call
-      item.exprs = std::move(parsed.exprs);
-      parsed.exprs.clear();
-      take_news(item);
-      queue.push(std::move(item));
-    };
-    std::thread parser([&] {
-      parse_fn(popts, parsed, parse_diags);
-      ParsedRule rest;
-      take_news(rest);
-      queue.push(std::move(rest));
-      queue.close();
-    });
-    struct JoinParser {  // also when compiling throws: the parser must not outlive this frame
-      ParsedRuleQueue& queue;
-      std::thread& parser;
-      ~JoinParser() {
-        queue.abandon();
-        parser.join();
-      }
-    } join_parser{queue, parser};
-    while (std::optional<ParsedRule> item = queue.pop()) {
-      for (ast::SourceFile& f : item->new_files) unit.files.push_back(std::move(f));
-      for (ast::Import& i : item->new_imports) unit.imports.push_back(std::move(i));
-      for (Diagnostic& d : item->new_diags) diags.push_back(std::move(d));
-      if (!item->has_rule) continue;
-      unit.exprs = std::move(item->exprs);
-      unit.rules.clear();
-      unit.rules.push_back(std::move(item->rule));
-      ok &= compile_imports(unit, imports_done, ns_idx);
-      ok &= compile_rule(unit, unit.rules.back(), ns_idx);
-    }
-  }
+  parse_fn(popts, unit, diags);
   const bool any_error =
       std::any_of(diags.begin() + static_cast<std::ptrdiff_t>(diags_before), diags.end(),
                   [](const Diagnostic& d) { return d.severity == Severity::kError; });

@@ -4,8 +4,8 @@
 // Input: optional option byte in 0x01..0x1f except \t \n \r, then rule text. With option bit
 // 0x02 the text is split at NUL bytes into up to four sources added one after the other (in
 // namespaces picked by bit 0x04), as `yara a.yar ns:b.yar` would. Includes are disabled. With
-// bit 0x10 the sources are compiled a second time with parsing on the compiling thread
-// (CompilerOptions::parallel_build off), and the diagnostics must be the same.
+// bit 0x10 the sources are compiled a second time with CompilerOptions::parallel_build off,
+// and the diagnostics must be the same.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -81,10 +81,10 @@ int compile_one(const uint8_t* data, size_t size) {
     add_sources(again, bits, text);
     const Diagnostics& a = compiler.diagnostics();
     const Diagnostics& b = again.diagnostics();
-    fuzz_require(a.size() == b.size(), "compile", "parsing ahead changed the diagnostic count");
+    fuzz_require(a.size() == b.size(), "compile", "parallel_build changed the diagnostic count");
     for (size_t i = 0; i < a.size() && i < b.size(); ++i)
       fuzz_require(a[i].to_string() == b[i].to_string(), "compile",
-                   "parsing ahead changed a diagnostic");
+                   "parallel_build changed a diagnostic");
   }
   for (const Diagnostic& d : compiler.diagnostics()) {
     fuzz_require(!d.code.empty() && !d.message.empty(), "compile", "diagnostic without code/message");
