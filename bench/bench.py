@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import namedtuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -30,6 +31,9 @@ RULESETS = {
     "yara-rules": "yara-rules/yara-rules.yar",
     "elastic": "elastic-protections-artifacts/elastic-protections-artifacts.yar",
 }
+# One workload's result; every field but name and same maps "yara" / "yarrow" to a figure:
+# MB/s, peak RSS MiB, compile seconds (empty-file run), median wall seconds.
+Row = namedtuple("Row", "name rate rss compile secs same")
 
 
 # The peak RSS that wait4() reports for a child of this script is never below this script's
@@ -179,9 +183,7 @@ def main():
         med = {t: statistics.median(times[t]) for t in tools}
         rate = {t: size / med[t] / 1e6 for t in tools}
         same = outputs["yara"] == outputs["yarrow"]
-        rows.append((name, rate["yara"], rate["yarrow"], rate["yarrow"] / rate["yara"],
-                     rss["yara"] / 1024, rss["yarrow"] / 1024, compile_s["yara"], compile_s["yarrow"], same,
-                     med["yara"], med["yarrow"]))
+        rows.append(Row(name, rate, {t: rss[t] / 1024 for t in tools}, compile_s, med, same))
         print(f"{name}: yara {rate['yara']:.0f} MB/s, yarrow {rate['yarrow']:.0f} MB/s, "
               f"x{rate['yarrow'] / rate['yara']:.2f}, identical={same}", file=sys.stderr, flush=True)
 
@@ -223,12 +225,14 @@ def main():
     print("| workload | yara MB/s | yarrow MB/s | ratio | yara RSS MiB | yarrow RSS MiB | yara compile s | yarrow compile s | identical output |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]:.0f} | {r[2]:.0f} | {r[3]:.2f}x | {r[4]:.0f} | {r[5]:.0f} | {r[6]:.2f} | {r[7]:.2f} | {'yes' if r[8] else 'NO'} |")
-    by_name = {r[0]: r for r in rows}
+        print(f"| {r.name} | {r.rate['yara']:.0f} | {r.rate['yarrow']:.0f} | {r.rate['yarrow'] / r.rate['yara']:.2f}x | "
+              f"{r.rss['yara']:.0f} | {r.rss['yarrow']:.0f} | {r.compile['yara']:.2f} | {r.compile['yarrow']:.2f} | "
+              f"{'yes' if r.same else 'NO'} |")
+    by_name = {r.name: r for r in rows}
 
-    def scan_only(one, two, secs, comp):
+    def scan_only(one, two, tool):
         # Wall time minus the rules' compile time (the empty-file run): the part threads share.
-        a, b = one[secs] - one[comp], two[secs] - two[comp]
+        a, b = one.secs[tool] - one.compile[tool], two.secs[tool] - two.compile[tool]
         return a / b if a > 0 and b > 0 else float("nan")
 
     scaling = []
@@ -236,8 +240,9 @@ def main():
         if not n.endswith(", -p 1") or n[:-1] + "2" not in by_name:
             continue
         one, two = by_name[n], by_name[n[:-1] + "2"]
-        scaling.append((n[:-len(", -p 1")], two[2] / one[2], two[1] / one[1],
-                        scan_only(one, two, 10, 7), scan_only(one, two, 9, 6)))
+        scaling.append((n[:-len(", -p 1")], two.rate["yarrow"] / one.rate["yarrow"],
+                        two.rate["yara"] / one.rate["yara"],
+                        scan_only(one, two, "yarrow"), scan_only(one, two, "yara")))
     if scaling:
         print("\nThreads: throughput with -p 2 over -p 1 (2 cores). Compiling the rules takes the same")
         print("time whatever -p says, so the last two columns give the ratio for the scan alone (wall")
@@ -253,9 +258,9 @@ def main():
         for r in loads:
             print(f"| {r[0]} | {r[1][0]:.2f} | {r[2][0]:.2f} | {r[3][0]:.3f} | {r[4][0]:.3f} | "
                   f"{r[1][1]:.0f} / {r[2][1]:.0f} | {r[3][1]:.0f} / {r[4][1]:.0f} |")
-    seed = [r for r in rows if r[0].startswith("seed, big file")]
+    seed = [r for r in rows if r.name.startswith("seed, big file")]
     if seed:
-        print(f"\nSeed rule on the big file: {seed[0][2] * 1e6 / bandwidth * 100:.1f}% of memory bandwidth (yara: {seed[0][1] * 1e6 / bandwidth * 100:.1f}%).")
+        print(f"\nSeed rule on the big file: {seed[0].rate['yarrow'] * 1e6 / bandwidth * 100:.1f}% of memory bandwidth (yara: {seed[0].rate['yara'] * 1e6 / bandwidth * 100:.1f}%).")
 
 
 if __name__ == "__main__":
