@@ -1,11 +1,10 @@
-// The hash module: md5/sha1/sha256 (OpenSSL EVP), checksum32 and crc32, over a range of the
+// The hash module: md5/sha1/sha256 (OpenSSL, through util/digest.h), checksum32 and crc32, over a range of the
 // scanned data or over a string. Ranges follow yara: negative or past-the-end offsets are
 // undefined, lengths are clamped to the data.
-#include <openssl/evp.h>
-
 #include <array>
 
 #include "modules/modules_internal.h"
+#include "util/digest.h"
 
 namespace yarrow::modules {
 namespace {
@@ -25,18 +24,10 @@ std::span<const uint8_t> string_bytes(const Arg& a) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-Result digest(const EVP_MD* md, std::span<const uint8_t> bytes) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), out, &len, md, nullptr) != 1) return {};
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    hex += kHex[out[i] >> 4];
-    hex += kHex[out[i] & 0xf];
-  }
-  return hex;
+Result digest(util::DigestAlgorithm algorithm, std::span<const uint8_t> bytes) {
+  std::optional<std::string> hex = util::hex_digest(algorithm, bytes);
+  if (!hex) return {};
+  return std::move(*hex);
 }
 
 const std::array<uint32_t, 256>& crc_table() {
@@ -64,15 +55,15 @@ int64_t checksum32(std::span<const uint8_t> bytes) {
   return sum;
 }
 
-template <const EVP_MD* (*Md)()>
+template <util::DigestAlgorithm Algorithm>
 Result data_digest(const CallContext& c, std::span<const Arg> a) {
   auto r = range(c.data, a[0], a[1]);
   if (!r) return {};
-  return digest(Md(), *r);
+  return digest(Algorithm, *r);
 }
-template <const EVP_MD* (*Md)()>
+template <util::DigestAlgorithm Algorithm>
 Result string_digest(const CallContext&, std::span<const Arg> a) {
-  return digest(Md(), string_bytes(a[0]));
+  return digest(Algorithm, string_bytes(a[0]));
 }
 Result data_crc32(const CallContext& c, std::span<const Arg> a) {
   auto r = range(c.data, a[0], a[1]);
@@ -91,12 +82,12 @@ Result string_checksum32(const CallContext&, std::span<const Arg> a) {
 
 Schema make_schema() {
   SchemaBuilder b("hash");
-  b.data_function("md5", "ii", 's', data_digest<EVP_md5>);
-  b.function("md5", "s", 's', string_digest<EVP_md5>);
-  b.data_function("sha1", "ii", 's', data_digest<EVP_sha1>);
-  b.function("sha1", "s", 's', string_digest<EVP_sha1>);
-  b.data_function("sha256", "ii", 's', data_digest<EVP_sha256>);
-  b.function("sha256", "s", 's', string_digest<EVP_sha256>);
+  b.data_function("md5", "ii", 's', data_digest<util::DigestAlgorithm::md5>);
+  b.function("md5", "s", 's', string_digest<util::DigestAlgorithm::md5>);
+  b.data_function("sha1", "ii", 's', data_digest<util::DigestAlgorithm::sha1>);
+  b.function("sha1", "s", 's', string_digest<util::DigestAlgorithm::sha1>);
+  b.data_function("sha256", "ii", 's', data_digest<util::DigestAlgorithm::sha256>);
+  b.function("sha256", "s", 's', string_digest<util::DigestAlgorithm::sha256>);
   b.data_function("checksum32", "ii", 'i', data_checksum32);
   b.function("checksum32", "s", 'i', string_checksum32);
   b.data_function("crc32", "ii", 'i', data_crc32);

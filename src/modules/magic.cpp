@@ -11,6 +11,7 @@
 #include <string>
 
 #include "modules/modules_internal.h"
+#include "util/lazy_library.h"
 
 namespace yarrow::modules {
 namespace {
@@ -18,14 +19,14 @@ namespace {
 class Cookie {
  public:
   Cookie() {
-    cookie_ = magic_open(0);
-    if (cookie_ && magic_load(cookie_, nullptr) != 0) {
-      magic_close(cookie_);
+    cookie_ = YARROW_LAZY_SYMBOL(util::libmagic(), magic_open)(0);
+    if (cookie_ && YARROW_LAZY_SYMBOL(util::libmagic(), magic_load)(cookie_, nullptr) != 0) {
+      close();
       cookie_ = nullptr;
     }
   }
   ~Cookie() {
-    if (cookie_) magic_close(cookie_);
+    if (cookie_) close();
   }
   Cookie(const Cookie&) = delete;
   Cookie& operator=(const Cookie&) = delete;
@@ -34,13 +35,16 @@ class Cookie {
   std::optional<std::string> describe(std::span<const uint8_t> data, int flags) {
     // yara maps an empty file to no data at all and answers undefined.
     if (!cookie_ || data.empty()) return std::nullopt;
-    magic_setflags(cookie_, flags);
-    const char* text = magic_buffer(cookie_, data.data(), data.size());
+    YARROW_LAZY_SYMBOL(util::libmagic(), magic_setflags)(cookie_, flags);
+    const char* text =
+        YARROW_LAZY_SYMBOL(util::libmagic(), magic_buffer)(cookie_, data.data(), data.size());
     if (!text) return std::nullopt;
     return std::string(text);
   }
 
  private:
+  void close() { YARROW_LAZY_SYMBOL(util::libmagic(), magic_close)(cookie_); }
+
   magic_t cookie_ = nullptr;
 };
 

@@ -1,12 +1,11 @@
 // pe: the module's functions with yara 4.2.3's semantics, including its quirks (each noted
 // where it is reproduced). They read the finished tree, the scanned bytes, and PeData for what
 // the tree does not hold; a tree without PeData is a non-PE file (yara's module->data == NULL).
-#include <openssl/evp.h>
-
 #include <cstdio>
 #include <cstring>
 
 #include "modules/pe_internal.h"
+#include "util/digest.h"
 
 namespace yarrow::modules::pe_detail {
 namespace {
@@ -247,11 +246,7 @@ Result calculate_checksum(const CallContext& c, std::span<const Arg>) {
 Result imphash(const CallContext& c, std::span<const Arg>) {
   const PeData* pe = pe_data(c);
   if (!pe) return {};
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  if (!md || EVP_DigestInit_ex(md, EVP_md5(), nullptr) != 1) {
-    EVP_MD_CTX_free(md);
-    return {};
-  }
+  util::IncrementalDigest md5(util::DigestAlgorithm::md5);
   bool first = true;
   std::string item;
   for (const ImportedDll& dll : pe->imports) {
@@ -270,21 +265,13 @@ Result imphash(const CallContext& c, std::span<const Arg>) {
       item += '.';
       item.append(f.name);
       for (char& ch : item) ch = lower(ch);
-      EVP_DigestUpdate(md, item.data(), item.size());
+      md5.update({reinterpret_cast<const uint8_t*>(item.data()), item.size()});
       first = false;
     }
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(md, digest, &len);
-  EVP_MD_CTX_free(md);
-  std::string hex;
-  char buf[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
-    hex += buf;
-  }
-  return hex;
+  std::optional<std::string> hex = md5.hex_final();
+  if (!hex) return {};
+  return std::move(*hex);
 }
 
 Result exports(const CallContext& c, std::span<const Arg> a) {

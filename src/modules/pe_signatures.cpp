@@ -1,7 +1,7 @@
 // pe: Authenticode certificates (signatures[], number_of_signatures) as yara 4.2.3 reports
 // them: every signer certificate of each PKCS#7 blob in the security directory, plus those of
 // nested signatures (SPC_NESTED_SIGNATURE attribute of the first signer), at most 16 in all.
-// The same OpenSSL calls as the reference give the same text for names, OIDs and digests;
+// The same OpenSSL calls as the reference (libcrypto, opened on first use) give the same text for names, OIDs and digests;
 // nothing is verified (4.2.3 has no signatures[i].verified).
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
@@ -14,6 +14,10 @@
 #include <string>
 
 #include "modules/pe_internal.h"
+#include "util/lazy_library.h"
+
+// libcrypto is opened on first use (util/lazy_library.h).
+#define CRYPTO(fn) YARROW_LAZY_SYMBOL(::yarrow::util::libcrypto(), fn)
 
 namespace yarrow::modules::pe_detail {
 namespace {
@@ -27,8 +31,8 @@ constexpr const char* kNestedSignatureOid = "1.3.6.1.4.1.311.2.4.1";
 int nested_signature_nid() {
   // yara registers the OID once at module initialisation; do the same, once per process.
   static const int nid = [] {
-    int n = OBJ_txt2nid(kNestedSignatureOid);
-    if (n == NID_undef) n = OBJ_create(kNestedSignatureOid, nullptr, nullptr);
+    int n = CRYPTO(OBJ_txt2nid)(kNestedSignatureOid);
+    if (n == NID_undef) n = CRYPTO(OBJ_create)(kNestedSignatureOid, nullptr, nullptr);
     return n;
   }();
   return nid;
@@ -73,11 +77,11 @@ int64_t certificate_time(const ASN1_TIME* time) {
 // "aa:bb:..." of the serial's DER content bytes (yara skips the 2-byte DER header and gives
 // up on serials longer than 20 bytes).
 std::optional<std::string> serial_text(const ASN1_INTEGER* serial) {
-  int bytes = i2d_ASN1_INTEGER(serial, nullptr);
+  int bytes = CRYPTO(i2d_ASN1_INTEGER)(serial, nullptr);
   if (bytes <= 2 || bytes > 22) return std::nullopt;
   unsigned char der[22];
   unsigned char* p = der;
-  bytes = i2d_ASN1_INTEGER(serial, &p);
+  bytes = CRYPTO(i2d_ASN1_INTEGER)(serial, &p);
   if (bytes <= 2 || bytes > 22) return std::nullopt;
   std::string out;
   char buf[4];
@@ -97,11 +101,14 @@ class CertificateWalker {
 
   void parse_pkcs7(PKCS7* pkcs7) {
     if (full()) return;
-    STACK_OF(X509)* certs = PKCS7_get0_signers(pkcs7, nullptr, 0);
+    STACK_OF(X509)* certs = CRYPTO(PKCS7_get0_signers)(pkcs7, nullptr, 0);
     if (!certs) return;
-    for (int i = 0; i < sk_X509_num(certs) && !full(); ++i) add_certificate(sk_X509_value(certs, i));
+    const int signers = CRYPTO(OPENSSL_sk_num)(ossl_check_const_X509_sk_type(certs));
+    for (int i = 0; i < signers && !full(); ++i)
+      add_certificate(static_cast<X509*>(
+          CRYPTO(OPENSSL_sk_value)(ossl_check_const_X509_sk_type(certs), i)));
     parse_nested(pkcs7);
-    sk_X509_free(certs);
+    CRYPTO(OPENSSL_sk_free)(ossl_check_X509_sk_type(certs));
   }
 
  private:
@@ -109,7 +116,7 @@ class CertificateWalker {
     uint32_t e = b_.element(list_, static_cast<size_t>(counter_));
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
-    X509_digest(cert, EVP_sha1(), digest, &digest_len);
+    CRYPTO(X509_digest)(cert, CRYPTO(EVP_sha1)(), digest, &digest_len);
     std::string thumbprint;
     char hex[3];
     for (unsigned j = 0; j < digest_len; ++j) {
@@ -118,34 +125,36 @@ class CertificateWalker {
     }
     b_.set_string(e, "thumbprint", thumbprint);
     char buffer[256];
-    X509_NAME_oneline(X509_get_issuer_name(cert), buffer, sizeof buffer);
+    CRYPTO(X509_NAME_oneline)(CRYPTO(X509_get_issuer_name)(cert), buffer, sizeof buffer);
     b_.set_string(e, "issuer", buffer);
-    X509_NAME_oneline(X509_get_subject_name(cert), buffer, sizeof buffer);
+    CRYPTO(X509_NAME_oneline)(CRYPTO(X509_get_subject_name)(cert), buffer, sizeof buffer);
     b_.set_string(e, "subject", buffer);
-    b_.set_integer(e, "version", X509_get_version(cert) + 1);
-    int nid = X509_get_signature_nid(cert);
-    if (const char* name = OBJ_nid2ln(nid)) b_.set_string(e, "algorithm", name);
+    b_.set_integer(e, "version", CRYPTO(X509_get_version)(cert) + 1);
+    int nid = CRYPTO(X509_get_signature_nid)(cert);
+    if (const char* name = CRYPTO(OBJ_nid2ln)(nid)) b_.set_string(e, "algorithm", name);
     buffer[0] = '\0';
-    OBJ_obj2txt(buffer, sizeof buffer, OBJ_nid2obj(nid), 1);
+    CRYPTO(OBJ_obj2txt)(buffer, sizeof buffer, CRYPTO(OBJ_nid2obj)(nid), 1);
     b_.set_string(e, "algorithm_oid", buffer);
-    if (const ASN1_INTEGER* serial = X509_get_serialNumber(cert))
+    if (const ASN1_INTEGER* serial = CRYPTO(X509_get_serialNumber)(cert))
       if (auto text = serial_text(serial)) b_.set_string(e, "serial", *text);
-    b_.set_integer(e, "not_before", certificate_time(X509_get0_notBefore(cert)));
-    b_.set_integer(e, "not_after", certificate_time(X509_get0_notAfter(cert)));
+    b_.set_integer(e, "not_before", certificate_time(CRYPTO(X509_get0_notBefore)(cert)));
+    b_.set_integer(e, "not_after", certificate_time(CRYPTO(X509_get0_notAfter)(cert)));
     ++counter_;
   }
 
   void parse_nested(PKCS7* pkcs7) {
-    STACK_OF(PKCS7_SIGNER_INFO)* infos = PKCS7_get_signer_info(pkcs7);
-    PKCS7_SIGNER_INFO* signer = infos ? sk_PKCS7_SIGNER_INFO_value(infos, 0) : nullptr;
+    STACK_OF(PKCS7_SIGNER_INFO)* infos = CRYPTO(PKCS7_get_signer_info)(pkcs7);
+    PKCS7_SIGNER_INFO* signer = infos ? static_cast<PKCS7_SIGNER_INFO*>(CRYPTO(OPENSSL_sk_value)(
+                                           ossl_check_const_PKCS7_SIGNER_INFO_sk_type(infos), 0))
+                                     : nullptr;
     if (!signer) return;
     STACK_OF(X509_ATTRIBUTE)* attrs = PKCS7_get_attributes(signer);
     int nid = nested_signature_nid();
     if (nid == NID_undef) return;
-    X509_ATTRIBUTE* xa = X509at_get_attr(attrs, X509at_get_attr_by_NID(attrs, nid, -1));
+    X509_ATTRIBUTE* xa = CRYPTO(X509at_get_attr)(attrs, CRYPTO(X509at_get_attr_by_NID)(attrs, nid, -1));
     if (!xa) return;
     for (int j = 0; j < kMaxCertificates; ++j) {
-      ASN1_TYPE* nested = X509_ATTRIBUTE_get0_type(xa, j);
+      ASN1_TYPE* nested = CRYPTO(X509_ATTRIBUTE_get0_type)(xa, j);
       if (!nested) break;
       // yara reads the value as a string-like ASN.1 item; other types carry no DER to parse.
       if (nested->type == V_ASN1_BOOLEAN || nested->type == V_ASN1_OBJECT ||
@@ -153,10 +162,10 @@ class CertificateWalker {
         continue;
       const ASN1_STRING* value = nested->value.sequence;
       const unsigned char* p = value->data;
-      PKCS7* inner = d2i_PKCS7(nullptr, &p, value->length);
+      PKCS7* inner = CRYPTO(d2i_PKCS7)(nullptr, &p, value->length);
       if (inner) {
         parse_pkcs7(inner);
-        PKCS7_free(inner);
+        CRYPTO(PKCS7_free)(inner);
       }
     }
   }
@@ -193,10 +202,10 @@ void parse_certificates(ValueTreeBuilder& b, const PeImage& pe) {
       const unsigned char* p = v.data() + cert + kWinCertificateHeader;
       const unsigned char* stop = v.data() + end;
       while (p < stop && !walker.full()) {
-        PKCS7* pkcs7 = d2i_PKCS7(nullptr, &p, static_cast<uint32_t>(stop - p));
+        PKCS7* pkcs7 = CRYPTO(d2i_PKCS7)(nullptr, &p, static_cast<uint32_t>(stop - p));
         if (!pkcs7) break;
         walker.parse_pkcs7(pkcs7);
-        PKCS7_free(pkcs7);
+        CRYPTO(PKCS7_free)(pkcs7);
       }
     }
     cert = (end + 7) & ~uint64_t{7};  // the next entry starts 8-byte aligned

@@ -1,16 +1,17 @@
 #include "target_context.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "compile/compiled_rules.h"
 #include "procmem/process_info.h"
+#include "util/digest.h"
 
 namespace yarrow::cli {
 
@@ -26,27 +27,19 @@ const std::optional<std::string>& host_name() {
 std::optional<std::string> sha256_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1;
-  std::vector<unsigned char> buf(1 << 20);
-  while (ok) {
+  util::IncrementalDigest sha256(util::DigestAlgorithm::sha256);
+  std::vector<uint8_t> buf(1 << 20);
+  bool ok = true;
+  while (true) {
     const ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) ok = false;
     if (n <= 0) break;
-    ok = EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n)) == 1;
+    sha256.update({buf.data(), static_cast<size_t>(n)});
   }
   ::close(fd);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (!ok || EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) return std::nullopt;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
+  if (!ok) return std::nullopt;
+  return sha256.hex_final();
 }
 
 TargetContext file_target(const std::string& path, const struct stat& st) {
