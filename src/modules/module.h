@@ -275,6 +275,11 @@ struct Module {
 std::span<const Module> all_modules();
 const Module* find_module(std::string_view name);
 
+// A fingerprint (16 hex digits) of every module's schema: names, types, layout and function
+// signatures, on which compiled conditions depend. It builds every schema, so the build computes
+// it once (tool schema_fingerprint) and precompiled rules files carry that constant.
+std::string schema_fingerprint();
+
 // Builds a module's tree for `data` (constants included, like yara's module_load).
 ValueTree load_module(const Module& module, std::span<const uint8_t> data);
 

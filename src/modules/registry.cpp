@@ -2,7 +2,9 @@
 #include "modules/module.h"
 #include "modules/modules_internal.h"
 
+#include <cstdio>
 #include <map>
+#include <string>
 #include <mutex>
 
 namespace yarrow::modules {
@@ -21,6 +23,29 @@ std::span<const Module> all_modules() {
       {"dotnet", &dotnet_schema, &dotnet_load},
   };
   return kModules;
+}
+
+std::string schema_fingerprint() {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a over the schemas' declarations
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;
+  };
+  for (const Module& m : all_modules()) {
+    const Schema& schema = m.schema();
+    mix(m.name);
+    for (size_t i = 0; i < schema.field_count(); ++i) {
+      const Field& f = schema.field(static_cast<uint32_t>(i));
+      mix(f.name);
+      mix(std::to_string(static_cast<int>(f.type)) + "," + std::to_string(f.parent) + "," +
+          std::to_string(f.child_count) + "," + std::to_string(f.overload_count));
+      if (f.type == Type::kFunction)
+        for (const Overload& o : schema.overloads(static_cast<uint32_t>(i))) mix(o.args + o.result);
+    }
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
 }
 
 const Module* find_module(std::string_view name) {
