@@ -136,6 +136,9 @@ def main():
                     help="corpus size for the workloads with Yara-Rules (yara scans it at a few MB/s)")
     ap.add_argument("--quick", action="store_true", help="128 MiB corpus, 1 run: a smoke test")
     ap.add_argument("--only", default="", help="run workloads whose name contains this")
+    ap.add_argument("--threads-runs", type=int, default=1,
+                    help="runs of yarrow alone over the whole corpus at -p 1 and -p 2, for the "
+                         "workloads whose comparison with yara uses a subset (a run takes a minute)")
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
     args = ap.parse_args()
     if args.quick:
@@ -152,9 +155,13 @@ def main():
     empty = os.path.join(args.work, "empty.bin")
     open(empty, "wb").close()
     rows = []
+    subset_workloads = []  # (name without "-p 1", options without -p, rules): for the threads check
     for name, opts, rule_args, target in workloads(rules, args.work, args.slow_mib):
         if args.only not in name:
             continue
+        if f"corpus {args.slow_mib} MiB" in name and name.endswith(", -p 1"):
+            subset_workloads.append((name[:-len(", -p 1")], [o for o in opts if o not in ("-p", "1")],
+                                     rule_args))
         if target[0].endswith("big.bin"):
             size = big_bytes
             files = list(target)
@@ -186,6 +193,25 @@ def main():
         rows.append(Row(name, rate, {t: rss[t] / 1024 for t in tools}, compile_s, med, same))
         print(f"{name}: yara {rate['yara']:.0f} MB/s, yarrow {rate['yarrow']:.0f} MB/s, "
               f"x{rate['yarrow'] / rate['yara']:.2f}, identical={same}", file=sys.stderr, flush=True)
+
+    # The -p 2 target is about yarrow's own scaling over the corpus. Where yara is too slow for
+    # the whole corpus, the comparison above uses a subset, over which the compile (the same at
+    # -p 1 and -p 2) weighs far more: yarrow alone scans the whole corpus at both settings too.
+    full_threads = []
+    corpus_list = ["--scan-list", os.path.join(args.work, "corpus.txt")]
+    for base, opts, rule_args in subset_workloads:
+        secs = {"1": [], "2": []}
+        outs = {}
+        for _ in range(args.threads_runs):
+            for p in ("1", "2"):
+                warm(corpus_files)
+                t, _, status, out = run_once([args.yarrow, "scan", "-p", p, *opts, *rule_args, *corpus_list])
+                secs[p].append(t)
+                outs[p] = (status, sorted(out.split(b"\n")))
+        one, two = statistics.median(secs["1"]), statistics.median(secs["2"])
+        name = base.replace(f"corpus {args.slow_mib} MiB", "whole corpus")
+        full_threads.append((name, one, two, outs["1"] == outs["2"]))
+        print(f"{name}: yarrow -p 1 {one:.1f} s, -p 2 {two:.1f} s, x{one / two:.2f}", file=sys.stderr, flush=True)
 
     # Compile from source vs load precompiled rules (yarac / yarrow compile), per ruleset.
     loads = []
@@ -251,6 +277,14 @@ def main():
         print("|---|---:|---:|---:|---:|")
         for name, ours, theirs, ours_scan, theirs_scan in scaling:
             print(f"| {name} | {ours:.2f}x | {theirs:.2f}x | {ours_scan:.2f}x | {theirs_scan:.2f}x |")
+    if full_threads:
+        print(f"\nThreads over the whole corpus ({corpus_bytes / 2**20:.0f} MiB), yarrow alone "
+              f"(median of {args.threads_runs} run(s) each), for the workloads compared with yara on "
+              f"a {args.slow_mib} MiB subset above:\n")
+        print("| workload | yarrow -p 1 s | yarrow -p 2 s | -p 2 / -p 1 | same output at -p 1 and -p 2 |")
+        print("|---|---:|---:|---:|---|")
+        for name, one, two, same in full_threads:
+            print(f"| {name} | {one:.1f} | {two:.1f} | {one / two:.2f}x | {'yes' if same else 'NO'} |")
     if loads:
         print(f"\nRule loading (scan of an empty file; median of {load_runs} runs, the four commands in turn; peak RSS MiB):\n")
         print("| rules | yara compile s | yarrow compile s | yara -C load s | yarrow -C load s | RSS MiB yara / yarrow (source) | RSS MiB yara / yarrow (-C) |")
