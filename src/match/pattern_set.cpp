@@ -380,12 +380,17 @@ void FixedPiece::assign(const std::vector<regex::ByteSet>& positions) {
   for (const regex::ByteSet& set : positions) {
     // The set as (value, mask): the smallest byte it accepts is the value, and the mask keeps
     // the bits on which all its bytes agree; it fits if it has 2^(free bits) members.
+    // Exact bytes and wildcards, most positions of hex strings, skip the walk over the set.
+    const size_t count = set.count();
     const auto low = static_cast<uint8_t>(set._Find_first());
-    uint8_t mask = 0xFF;
-    for (size_t b = set._Find_first(); b < set.size(); b = set._Find_next(b))
-      mask = static_cast<uint8_t>(mask & ~(b ^ low));
+    uint8_t mask = count == 1 ? 0xFF : 0x00;
+    if (count > 1 && count < set.size()) {
+      mask = 0xFF;
+      for (size_t b = set._Find_first(); b < set.size(); b = set._Find_next(b))
+        mask = static_cast<uint8_t>(mask & ~(b ^ low));
+    }
     const size_t free_bits = 8 - static_cast<size_t>(std::popcount(mask));
-    if (set.none() || set.count() != (size_t{1} << free_bits)) {
+    if (count == 0 || count != (size_t{1} << free_bits)) {
       masked.clear();
       sets = positions;
       return;

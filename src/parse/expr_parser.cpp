@@ -238,7 +238,7 @@ ast::ExprId Parser::parse_primary_atom() {
       expect(Tok::kLParen, "'('");
       const ast::ExprId offset = parse_primary(false);
       expect(Tok::kRParen, "')'");
-      ast::Expr e = node(ExprKind::kIntRead, join(fn.span, last_.span));
+      ast::Expr e = node(ExprKind::kIntRead, join(fn.span, last_span_));
       e.reader = fn.reader;
       e.kids = {offset};
       return add(std::move(e));
@@ -272,7 +272,7 @@ ast::ExprId Parser::parse_primary_atom() {
       const Token v = advance();
       if (accept(Tok::kIn)) {
         const ast::ExprId range = parse_range();
-        ast::Expr e = node(ExprKind::kStringCountIn, join(v.span, last_.span));
+        ast::Expr e = node(ExprKind::kStringCountIn, join(v.span, last_span_));
         e.text = v.text;
         e.kids = {range};
         return add(std::move(e));
@@ -291,7 +291,7 @@ ast::ExprId Parser::parse_primary_atom() {
       if (accept(Tok::kLBracket)) {
         e.kids = {parse_primary(false)};
         expect(Tok::kRBracket, "']'");
-        e.span = join(v.span, last_.span);
+        e.span = join(v.span, last_span_);
       }
       return add(std::move(e));
     }
@@ -315,7 +315,7 @@ ast::ExprId Parser::parse_identifier_chain() {
     } else if (accept(Tok::kLBracket)) {
       const ast::ExprId index = parse_primary(false);
       expect(Tok::kRBracket, "']'");
-      ast::Expr e = node(ExprKind::kIndex, join(name.span, last_.span));
+      ast::Expr e = node(ExprKind::kIndex, join(name.span, last_span_));
       e.kids = {current, index};
       current = add(std::move(e));
     } else if (accept(Tok::kLParen)) {
@@ -326,7 +326,7 @@ ast::ExprId Parser::parse_identifier_chain() {
         } while (accept(Tok::kComma));
       }
       expect(Tok::kRParen, "')'");
-      ast::Expr e = node(ExprKind::kCall, join(name.span, last_.span));
+      ast::Expr e = node(ExprKind::kCall, join(name.span, last_span_));
       e.kids = std::move(kids);
       current = add(std::move(e));
     } else {
@@ -341,7 +341,7 @@ ast::ExprId Parser::parse_range() {
   expect(Tok::kDotDot, "'..'");
   const ast::ExprId hi = parse_primary(false);
   expect(Tok::kRParen, "')'");
-  ast::Expr e = node(ExprKind::kRange, join(open.span, last_.span));
+  ast::Expr e = node(ExprKind::kRange, join(open.span, last_span_));
   e.kids = {lo, hi};
   return add(std::move(e));
 }
@@ -357,7 +357,7 @@ ast::ExprId Parser::parse_string_ref() {
   }
   if (accept(Tok::kIn)) {
     const ast::ExprId range = parse_range();
-    ast::Expr e = node(ExprKind::kStringIn, join(id.span, last_.span));
+    ast::Expr e = node(ExprKind::kStringIn, join(id.span, last_span_));
     e.text = id.text;
     e.kids = {range};
     return add(std::move(e));
@@ -383,7 +383,7 @@ ast::ExprId Parser::parse_string_set(bool allow_rule_set) {
       item.text = name.text;
       if (accept(Tok::kStar)) {
         item.text += '*';
-        item.span = join(name.span, last_.span);
+        item.span = join(name.span, last_span_);
       }
       items.push_back(add(std::move(item)));
     } else {
@@ -399,7 +399,7 @@ ast::ExprId Parser::parse_string_set(bool allow_rule_set) {
   } while (accept(Tok::kComma));
   expect(Tok::kRParen, "')'");
   ast::Expr e = node(rules ? ExprKind::kRuleSet : ExprKind::kStringSet,
-                     join(open.span, last_.span));
+                     join(open.span, last_span_));
   e.kids = std::move(items);
   return add(std::move(e));
 }
@@ -415,7 +415,7 @@ ast::ExprId Parser::parse_of(ast::Quantifier q, ast::ExprId count, const ast::Sp
     anchor = parse_range();
     e.of_anchor = ast::OfAnchor::kIn;
   }
-  e.span = join(start, last_.span);
+  e.span = join(start, last_span_);
   e.kids = {count, set, anchor};
   return add(std::move(e));
 }
@@ -436,7 +436,7 @@ ast::ExprId Parser::parse_for() {
     expect(Tok::kLParen, "'('");
     const ast::ExprId body = parse_or().id;
     expect(Tok::kRParen, "')'");
-    ast::Expr e = node(ExprKind::kForOf, join(keyword.span, last_.span));
+    ast::Expr e = node(ExprKind::kForOf, join(keyword.span, last_span_));
     e.quantifier = q;
     e.kids = {count, set, body};
     return add(std::move(e));
@@ -454,14 +454,14 @@ ast::ExprId Parser::parse_for() {
     if (accept(Tok::kDotDot)) {
       const ast::ExprId hi = parse_primary(false);
       expect(Tok::kRParen, "')'");
-      ast::Expr r = node(ExprKind::kRange, join(open.span, last_.span));
+      ast::Expr r = node(ExprKind::kRange, join(open.span, last_span_));
       r.kids = {first, hi};
       iterable = add(std::move(r));
     } else {
       std::vector<ast::ExprId> items{first};
       while (accept(Tok::kComma)) items.push_back(parse_primary(false));
       expect(Tok::kRParen, "')'");
-      ast::Expr en = node(ExprKind::kEnumeration, join(open.span, last_.span));
+      ast::Expr en = node(ExprKind::kEnumeration, join(open.span, last_span_));
       en.kids = std::move(items);
       iterable = add(std::move(en));
     }
@@ -472,7 +472,7 @@ ast::ExprId Parser::parse_for() {
   expect(Tok::kLParen, "'('");
   const ast::ExprId body = parse_or().id;
   expect(Tok::kRParen, "')'");
-  e.span = join(keyword.span, last_.span);
+  e.span = join(keyword.span, last_span_);
   e.kids = {count, iterable, body};
   return add(std::move(e));
 }

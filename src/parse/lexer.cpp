@@ -1,6 +1,7 @@
 #include "parse/lexer.h"
 
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <string_view>
 
@@ -85,9 +86,10 @@ Lexer::Lexer(std::string text, uint32_t file_index) : text_(std::move(text)), fi
 
 std::vector<uint32_t> Lexer::line_starts(const std::string& text) {
   std::vector<uint32_t> starts{0};
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\n') starts.push_back(static_cast<uint32_t>(i + 1));
-  }
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, '\n', end - p)));)
+    starts.push_back(static_cast<uint32_t>(++p - begin));
   return starts;
 }
 
@@ -349,8 +351,11 @@ Token Lexer::lex_text(size_t begin) {
       value.push_back(decoded);
       p += used;
     } else {
-      value.push_back(c);
-      ++p;
+      // A run of plain characters in one append (metadata strings are long).
+      size_t end = p + 1;
+      while (end < n && text_[end] != '"' && text_[end] != '\\' && text_[end] != '\n') ++end;
+      value.append(text_.data() + p, end - p);
+      p = end;
     }
     if (value.size() > kMaxLiteralLength) return fail("E107", "out of space in lex_buf", begin);
   }

@@ -47,7 +47,7 @@ Token Parser::advance() {
   Token t = std::move(lookahead_.front());
   lookahead_.pop_front();
   if (t.kind == Tok::kError) fail_unexpected(t);
-  last_ = t;
+  last_span_ = t.span;
   return t;
 }
 
@@ -139,15 +139,15 @@ void Parser::parse_meta(ast::Rule& rule) {
   advance();
   expect(Tok::kColon, "':'");
   do {
-    const Token key = expect(Tok::kIdentifier, "identifier");
+    Token key = expect(Tok::kIdentifier, "identifier");
     expect(Tok::kAssign, "'='");
     ast::Meta meta;
-    meta.key = key.text;
-    const Token value = advance();
+    meta.key = std::move(key.text);
+    Token value = advance();
     switch (value.kind) {
       case Tok::kText:
         meta.type = ast::Meta::Type::kString;
-        meta.string_value = value.text;
+        meta.string_value = std::move(value.text);
         break;
       case Tok::kInteger:
         meta.type = ast::Meta::Type::kInteger;
@@ -166,7 +166,7 @@ void Parser::parse_meta(ast::Rule& rule) {
         break;
       default: fail_unexpected(value, "text string, number or boolean");
     }
-    meta.span = join(key.span, last_.span);
+    meta.span = join(key.span, last_span_);
     rule.meta.push_back(std::move(meta));
   } while (at(Tok::kIdentifier));
 }
@@ -199,7 +199,7 @@ void Parser::parse_strings(ast::Rule& rule) {
         break;
       default: fail_unexpected(value, "text string, hex string or regular expression");
     }
-    decl.span = join(id.span, last_.span);
+    decl.span = join(id.span, last_span_);
     if (decl.kind == ast::StringDecl::Kind::kText && decl.value.empty()) {
       fail(decl.span, "E119", "empty string \"" + decl.id + "\"");
     }
@@ -240,7 +240,7 @@ void Parser::parse_text_modifiers(ast::StringDecl& decl) {
           if (accept(Tok::kMinus)) {
             const Token hi = expect(Tok::kInteger, "integer number");
             expect(Tok::kRParen, "')'");
-            m.span = join(m.span, last_.span);
+            m.span = join(m.span, last_span_);
             m.xor_min = lo.int_value;
             m.xor_max = hi.int_value;
             if (m.xor_min > m.xor_max) {
@@ -251,7 +251,7 @@ void Parser::parse_text_modifiers(ast::StringDecl& decl) {
             }
           } else {
             expect(Tok::kRParen, "')'");
-            m.span = join(m.span, last_.span);
+            m.span = join(m.span, last_span_);
             m.xor_min = m.xor_max = lo.int_value;
             if (lo.int_value > 255) fail(m.span, "E114", "invalid xor range");
           }
@@ -264,7 +264,7 @@ void Parser::parse_text_modifiers(ast::StringDecl& decl) {
         if (accept(Tok::kLParen)) {
           const Token alphabet = expect(Tok::kText, "text string");
           expect(Tok::kRParen, "')'");
-          m.span = join(m.span, last_.span);
+          m.span = join(m.span, last_span_);
           if (alphabet.text.size() != 64) {
             fail(m.span, "E117", "length of base64 alphabet must be 64");
           }

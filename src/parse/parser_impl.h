@@ -82,7 +82,7 @@ class Parser {
   const ParseOptions& options_;
   TokenStream& stream_;
   std::deque<Token> lookahead_;
-  Token last_;  // the last consumed token (for spans)
+  ast::Span last_span_;  // the last consumed token's span (a copy of the token would copy its text)
   std::string rule_name_;  // rule being parsed, for diagnostics
   uint32_t depth_ = 0;
 };

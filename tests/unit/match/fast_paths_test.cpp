@@ -389,3 +389,28 @@ TEST(FastPaths, DeadlineStopsPathologicalVerification) {
 }
 
 }  // namespace
+
+namespace {
+
+// literal_quality() rates each window of exact bytes without building (byte, mask) atoms; it
+// must give what atom_quality() gives for those atoms, including the penalty for atoms of one
+// common byte (00, 20, 90, CC, FF) and the bonus per distinct byte.
+TEST(FastPaths, LiteralQualityEqualsAtomQualityOfEveryWindow) {
+  std::mt19937 rng(20261124);
+  const uint8_t alphabet[] = {0x00, 0x20, 0x90, 0xCC, 0xFF, 'a', 'Z', '7', 0x41, 0xE8};
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(1 + rng() % 9, '\0');
+    for (char& c : text)
+      c = static_cast<char>(rng() % 3 ? alphabet[rng() % sizeof alphabet] : rng() % 256);
+    const size_t w = std::min<size_t>(text.size(), yarrow::match::kMaxAtomLength);
+    int expected = yarrow::match::kMinAtomQuality;
+    for (size_t i = 0; i + w <= text.size(); ++i) {
+      std::vector<std::pair<uint8_t, uint8_t>> atom;
+      for (size_t k = 0; k < w; ++k) atom.emplace_back(static_cast<uint8_t>(text[i + k]), 0xFF);
+      expected = std::max(expected, yarrow::match::atom_quality(atom));
+    }
+    ASSERT_EQ(yarrow::match::literal_quality(text), expected) << "round " << round;
+  }
+}
+
+}  // namespace
