@@ -511,7 +511,6 @@ std::shared_ptr<const Rules> Compiler::build() {
     detail::assign_partitions(out);  // perf: which strings a scan may skip, by file header
     match::BuildOptions build_options;
     build_options.background_database = impl_->options.parallel_build;
-    build_options.background_single_database = impl_->options.overlap_single_database;
     std::vector<match::SpecDiagnostic> sdiags;
     out.patterns =
         match::PatternSet::build(out.specs, build_options, sdiags, impl_->checked);

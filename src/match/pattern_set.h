@@ -72,10 +72,6 @@ struct BuildOptions {
   // since the peaks coincide). Otherwise, and always for a single database, the databases are
   // compiled first and the programs after, when their memory is free again.
   bool background_database = true;
-  // With background_database, compile a single database on that thread too, beside the
-  // programs: faster (elastic's rules: about 15 ms of 0.21 s) but a higher peak (6.5 MB), since
-  // the programs then cannot reuse the memory Vectorscan's compiler frees.
-  bool background_single_database = false;
 };
 
 class PatternSet;

@@ -10,7 +10,6 @@
 #include <iostream>
 #include <iterator>
 #include <set>
-#include <thread>
 
 #include "yarrow/compiler.h"
 
@@ -101,12 +100,6 @@ std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
                                         const std::vector<std::string>& rule_args, std::FILE* err) {
   CompilerOptions options;
   options.max_strings_per_rule = static_cast<uint32_t>(args.max_strings_per_rule);
-  // With -p 1 the compile keeps its lowest memory peak; with more scanning threads, whose own
-  // peaks are higher, it uses the second thread for a single database too.
-  const int64_t threads = args.threads == kThreadsNotGiven
-                              ? static_cast<int64_t>(std::thread::hardware_concurrency())
-                              : args.threads;
-  options.overlap_single_database = threads >= 2;
   Compiler compiler(options);
 
   // yara keeps going after a malformed -d (ignoring the rest) and only fails when the LAST

@@ -141,29 +141,6 @@ TEST(Partitions, ResultsAreThoseOfOneDatabase) {
   EXPECT_NE(scan(gated.rules, targets()[1], true).find("mz0 -\n  $s1@"), std::string::npos);
 }
 
-// CompilerOptions::overlap_single_database compiles a lone database beside the programs
-// instead of before them: a different order of work, the same rules.
-TEST(Partitions, SingleDatabaseBesideTheProgramsChangesNothing) {
-  std::string text = ruleset(false);
-  text += "rule re { strings: $r = /mz_token_1[0-9]_[0-9]/ $h = { 7E 4C ?? [1-3] 45 } "
-          "condition: #r > 1 and $h }\n";
-  std::vector<std::shared_ptr<const Rules>> built;
-  for (bool overlap : {false, true}) {
-    CompilerOptions options;
-    options.overlap_single_database = overlap;
-    Compiler compiler(options);
-    ASSERT_TRUE(compiler.add_source(text, "default", "one_database.yar"));
-    built.push_back(compiler.build());
-    ASSERT_NE(built.back(), nullptr);
-    EXPECT_EQ(built.back()->compiled().patterns->partition_count(), 1u);
-  }
-  EXPECT_EQ(serialize_rules(*built[0]), serialize_rules(*built[1]));
-  for (const std::string& data : targets())
-    for (bool non_matching : {false, true})
-      EXPECT_EQ(scan(built[1], data, non_matching), scan(built[0], data, non_matching));
-  EXPECT_NE(scan(built[1], targets()[0], false).find("re +"), std::string::npos);
-}
-
 TEST(Partitions, ProcessMemorySkipsGatedDatabasesButListsTheirStrings) {
   Compiled gated = compile(ruleset(true));
   Compiled plain = compile(ruleset(false));
