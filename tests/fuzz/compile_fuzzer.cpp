@@ -4,9 +4,8 @@
 // Input: optional option byte in 0x01..0x1f except \t \n \r, then rule text. With option bit
 // 0x02 the text is split at NUL bytes into up to four sources added one after the other (in
 // namespaces picked by bit 0x04), as `yara a.yar ns:b.yar` would. Includes are disabled. With
-// bit 0x10 the first compile also overlaps a single database with the programs
-// (CompilerOptions::overlap_single_database), the sources are compiled a second time with
-// parallel_build off, and the diagnostics and the built rules (serialized) must be the same.
+// bit 0x10 the sources are compiled a second time with CompilerOptions::parallel_build off,
+// and the diagnostics and the built rules (serialized) must be the same.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -71,7 +70,6 @@ int compile_one(const uint8_t* data, size_t size) {
   CompilerOptions options;
   options.allow_includes = false;
   if (bits & 0x08) options.max_strings_per_rule = 3;
-  if (bits & 0x10) options.overlap_single_database = true;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   Compiler compiler(options);
   if (bits & 0x01) define_externals(compiler);
@@ -80,7 +78,6 @@ int compile_one(const uint8_t* data, size_t size) {
   if (bits & 0x10) {
     CompilerOptions one_thread = options;
     one_thread.parallel_build = false;
-    one_thread.overlap_single_database = false;
     again_owner = std::make_unique<Compiler>(one_thread);
     Compiler& again = *again_owner;
     if (bits & 0x01) define_externals(again);
