@@ -10,50 +10,72 @@ using regex::ByteSet;
 using regex::Node;
 using regex::NodeKind;
 
+// Atom quality, calibrated against yara 4.2.3's warnings: known bytes score 20 (letters 18,
+// very common bytes 12), nibble masks 4, full wildcards -10, plus 2 per distinct known byte;
+// atoms made of one very common byte are penalised instead.
+namespace {
+
+int known_byte_score(uint8_t byte) {
+  if (byte == 0x00 || byte == 0x20 || byte == 0xCC || byte == 0xFF) return 12;
+  const uint8_t lower = (byte >= 'A' && byte <= 'Z') ? byte + 32 : byte;
+  return (lower >= 'a' && lower <= 'z') ? 18 : 20;
+}
+
+// The quality of an atom of `length` positions whose scores add up to `score`, with `unique`
+// distinct known bytes (`only` is the value when there is one).
+int rate_atom(int score, int unique, uint8_t only, size_t length) {
+  if (unique == 1 && (only == 0x00 || only == 0x20 || only == 0x90 || only == 0xCC || only == 0xFF))
+    score -= 10 * static_cast<int>(length);
+  else
+    score += 2 * unique;
+  return kMaxAtomQuality - 20 * kMaxAtomLength + score;
+}
+
+// atom_quality() of `w` exact bytes (every mask 0xFF) without building the atom: text strings
+// rate every window of their bytes this way (264,000 windows for elastic's rules).
+int exact_atom_quality(const uint8_t* bytes, size_t w) {
+  int score = 0, unique = 0;
+  for (size_t k = 0; k < w; ++k) {
+    score += known_byte_score(bytes[k]);
+    bool seen = false;
+    for (size_t j = 0; j < k; ++j) seen = seen || bytes[j] == bytes[k];
+    unique += seen ? 0 : 1;
+  }
+  return rate_atom(score, unique, w > 0 ? bytes[0] : 0, w);
+}
+
+}  // namespace
+
 int atom_quality(const std::vector<std::pair<uint8_t, uint8_t>>& atom) {
   return atom_quality(std::span<const std::pair<uint8_t, uint8_t>>(atom));
 }
 
 int atom_quality(std::span<const std::pair<uint8_t, uint8_t>> atom) {
-  // Known bytes score 20 (letters 18, very common bytes 12), nibble masks 4, full wildcards
-  // -10, plus 2 per distinct known byte; atoms made of one very common byte are penalised
-  // instead. Calibrated against yara 4.2.3's warnings.
-  int quality = 0;
+  int score = 0;
   ByteSet seen;
   int unique = 0;
   for (auto [byte, mask] : atom) {
     switch (mask) {
       case 0x00:
-        quality -= 10;
+        score -= 10;
         break;
       case 0x0F:
       case 0xF0:
-        quality += 4;
+        score += 4;
         break;
-      case 0xFF: {
-        if (byte == 0x00 || byte == 0x20 || byte == 0xCC || byte == 0xFF) {
-          quality += 12;
-        } else {
-          uint8_t lower = (byte >= 'A' && byte <= 'Z') ? byte + 32 : byte;
-          quality += (lower >= 'a' && lower <= 'z') ? 18 : 20;
-        }
+      case 0xFF:
+        score += known_byte_score(byte);
         if (!seen.test(byte)) {
           seen.set(byte);
           ++unique;
         }
         break;
-      }
       default:
         break;
     }
   }
-  if (unique == 1 && (seen.test(0x00) || seen.test(0x20) || seen.test(0x90) || seen.test(0xCC) ||
-                      seen.test(0xFF))) {
-    quality -= 10 * static_cast<int>(atom.size());
-  } else {
-    quality += 2 * unique;
-  }
-  return kMaxAtomQuality - 20 * kMaxAtomLength + quality;
+  return rate_atom(score, unique, unique == 1 ? static_cast<uint8_t>(seen._Find_first()) : 0,
+                   atom.size());
 }
 
 namespace {
@@ -295,41 +317,13 @@ regex::ByteSet first_bytes_of(const Node& n, bool& can_be_empty) {
 
 }  // namespace
 
-namespace {
-
-// atom_quality() of an atom of `w` exact bytes (every mask 0xFF), without building it: text
-// strings rate every window of their bytes this way (264,000 windows for elastic's rules).
-int exact_atom_quality(const uint8_t* bytes, size_t w) {
-  int quality = 0, unique = 0;
-  for (size_t k = 0; k < w; ++k) {
-    const uint8_t byte = bytes[k];
-    if (byte == 0x00 || byte == 0x20 || byte == 0xCC || byte == 0xFF) {
-      quality += 12;
-    } else {
-      const uint8_t lower = (byte >= 'A' && byte <= 'Z') ? byte + 32 : byte;
-      quality += (lower >= 'a' && lower <= 'z') ? 18 : 20;
-    }
-    bool seen = false;
-    for (size_t j = 0; j < k; ++j) seen = seen || bytes[j] == byte;
-    unique += seen ? 0 : 1;
-  }
-  const uint8_t only = w > 0 ? bytes[0] : 0;
-  if (unique == 1 && (only == 0x00 || only == 0x20 || only == 0x90 || only == 0xCC || only == 0xFF)) {
-    quality -= 10 * static_cast<int>(w);
-  } else {
-    quality += 2 * unique;
-  }
-  return kMaxAtomQuality - 20 * kMaxAtomLength + quality;
-}
-
-}  // namespace
-
 int literal_quality(std::string_view bytes) {
   if (bytes.empty()) return kMinAtomQuality;
   size_t w = std::min<size_t>(bytes.size(), kMaxAtomLength);
   int best = kMinAtomQuality;
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
-  for (size_t i = 0; i + w <= bytes.size(); ++i) best = std::max(best, exact_atom_quality(data + i, w));
+  for (size_t i = 0; i + w <= bytes.size(); ++i)
+    best = std::max(best, exact_atom_quality(data + i, w));
   return best;
 }
 

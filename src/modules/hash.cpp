@@ -1,6 +1,6 @@
-// The hash module: md5/sha1/sha256 (OpenSSL, through util/digest.h), checksum32 and crc32, over a range of the
-// scanned data or over a string. Ranges follow yara: negative or past-the-end offsets are
-// undefined, lengths are clamped to the data.
+// The hash module: md5/sha1/sha256 (OpenSSL, through util/digest.h), checksum32 and crc32,
+// over a range of the scanned data or over a string. Ranges follow yara: negative or
+// past-the-end offsets are undefined, lengths are clamped to the data.
 #include <array>
 
 #include "modules/modules_internal.h"

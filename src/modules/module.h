@@ -277,7 +277,7 @@ const Module* find_module(std::string_view name);
 
 // A fingerprint (16 hex digits) of every module's schema: names, types, layout and function
 // signatures, on which compiled conditions depend. It builds every schema, so the build computes
-// it once (tool schema_fingerprint) and precompiled rules files carry that constant.
+// it once (schema_fingerprint_tool) and precompiled rules files carry that constant.
 std::string schema_fingerprint();
 
 // Builds a module's tree for `data` (constants included, like yara's module_load).

@@ -4,8 +4,8 @@
 
 #include <cstdio>
 #include <map>
-#include <string>
 #include <mutex>
+#include <string>
 
 namespace yarrow::modules {
 
