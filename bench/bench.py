@@ -160,8 +160,8 @@ def main():
         if args.only not in name:
             continue
         if f"corpus {args.slow_mib} MiB" in name and name.endswith(", -p 1"):
-            subset_workloads.append((name[:-len(", -p 1")], [o for o in opts if o not in ("-p", "1")],
-                                     rule_args))
+            p_at = opts.index("-p")  # drop "-p 1" itself, not other options' values
+            subset_workloads.append((name[:-len(", -p 1")], opts[:p_at] + opts[p_at + 2:], rule_args))
         if target[0].endswith("big.bin"):
             size = big_bytes
             files = list(target)
