@@ -11,6 +11,7 @@
 // A Compiler is single-threaded; build() may be called once.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -32,7 +33,11 @@ struct CompilerOptions {
   // higher memory peak since the builders' peaks coincide (about 132 vs 97 MB). A single
   // database is always compiled first and the programs after, in the memory it has freed.
   // Same rules either way.
+  // It also lets a source of parallel_parse_min_bytes or more be parsed on a second thread while
+  // this one compiles the rules parsed so far (elastic's 3.3 MB of rules: 46 -> 30 ms), with
+  // the same rules and diagnostics, in the same order.
   bool parallel_build = true;
+  size_t parallel_parse_min_bytes = 256 * 1024;
 };
 
 class Compiler {

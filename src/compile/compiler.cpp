@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <filesystem>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -10,6 +12,7 @@
 #include "compile/partitions.h"
 #include "compile/prefilter.h"
 #include "compile/condition_compiler.h"
+#include "compile/parse_pipeline.h"
 #include "compile/string_specs.h"
 #include "modules/module.h"
 #include "parse/ast.h"
@@ -145,18 +148,20 @@ struct Compiler::Impl {
   std::vector<std::shared_ptr<const match::CheckedSpec>> checked;
   // check() is a function of the spec alone, and rule sets repeat strings a lot (signature-base:
   // about a third): identical specs are checked once. Cleared by build().
-  struct CheckMemo {
-    std::vector<match::SpecDiagnostic> diags;
-    std::shared_ptr<const match::CheckedSpec> checked;
-  };
+  using CheckMemo = compile::CheckedString;
   std::unordered_map<std::string, CheckMemo> check_memo;
   const CheckMemo& check(const match::StringSpec& spec);
 
   uint32_t namespace_index(const std::string& ns);
+  // Parses with parse_fn(options, unit, diags) and compiles each rule as it comes; a source of
+  // source_bytes >= options.parallel_parse_min_bytes is parsed on a second thread.
   template <typename ParseFn>
-  bool add(const std::string& ns, ParseFn&& parse_fn);
+  bool add(const std::string& ns, ParseFn&& parse_fn, size_t source_bytes);
   bool compile_imports(const ast::Unit& unit, size_t& done, uint32_t ns);
-  bool compile_rule(const ast::Unit& unit, const ast::Rule& rule, uint32_t ns);
+  // `ahead`: empty, or PatternSet::check()'s verdict on each string, reached ahead of time
+  // (compile/parse_pipeline.h).
+  bool compile_rule(const ast::Unit& unit, const ast::Rule& rule, uint32_t ns,
+                    std::span<const std::shared_ptr<const CheckMemo>> ahead = {});
   void error(const ast::Unit* unit, const ast::Span* span, const std::string& code,
              const std::string& message, const std::string& rule = "");
 };
@@ -247,7 +252,8 @@ class Env : public compile::ConditionEnv {
 
 }  // namespace
 
-bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, uint32_t ns_idx) {
+bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, uint32_t ns_idx,
+                                  std::span<const std::shared_ptr<const CheckMemo>> ahead) {
   Namespace& ns = namespaces[ns_idx];
   if (ns.rules.count(rule.name) || externals.count(rule.name)) {
     error(&unit, &rule.name_span, "E205", "duplicated identifier \"" + rule.name + "\"");
@@ -293,7 +299,7 @@ bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, 
       return false;
     }
     bool spec_failed = false;
-    const CheckMemo& memo = check(*spec);
+    const CheckMemo& memo = i < ahead.size() && ahead[i] ? *ahead[i] : check(*spec);
     std::shared_ptr<const match::CheckedSpec> checked_spec = memo.checked;
     for (const match::SpecDiagnostic& sd : memo.diags) {
       Diagnostic d;
@@ -422,24 +428,60 @@ bool Compiler::Impl::compile_imports(const ast::Unit& unit, size_t& done, uint32
 }
 
 template <typename ParseFn>
-bool Compiler::Impl::add(const std::string& ns, ParseFn&& parse_fn) {
+bool Compiler::Impl::add(const std::string& ns, ParseFn&& parse_fn, size_t source_bytes) {
   if (built) return false;
   // Each rule is compiled as soon as it is parsed, with the imports above it, as yara's
   // one-pass compiler does: diagnostics come in source order, a module imported below a rule is
-  // unknown to it, and only one rule's syntax tree is held at a time.
+  // unknown to it, and only one rule's syntax tree is held at a time (a few, when a large
+  // source is parsed on a second thread).
   const uint32_t ns_idx = namespace_index(ns);
-  ast::Unit unit;
   size_t imports_done = 0;
   bool ok = true;
   parse::ParseOptions popts;
   popts.max_include_depth = options.max_include_depth;
   popts.allow_includes = options.allow_includes;
-  popts.on_rule = [&](const ast::Unit& u) {
-    ok &= compile_imports(u, imports_done, ns_idx);
-    ok &= compile_rule(u, u.rules.back(), ns_idx);
-  };
   const size_t diags_before = diags.size();
-  parse_fn(popts, unit, diags);
+  ast::Unit unit;
+  if (options.parallel_build && source_bytes >= options.parallel_parse_min_bytes) {
+    // The same steps, with the parser on its own thread: see compile/parse_pipeline.h. Strings
+    // it checks ahead are remembered there, as check() remembers them here.
+    std::unordered_map<std::string, std::shared_ptr<const CheckMemo>> ahead_memo;
+    auto check_ahead = [&ahead_memo](const ast::Unit& u, compile::ParsedRule& packet) {
+      Diagnostics ignored;  // the compiler's own make_string_spec() reports them
+      for (const ast::StringDecl& decl : packet.rule->strings) {
+        auto& out = packet.checked.emplace_back();
+        std::optional<match::StringSpec> spec =
+            compile::make_string_spec(u, *packet.rule, decl, ignored);
+        if (!spec) continue;
+        auto [it, fresh] = ahead_memo.try_emplace(check_key(*spec));
+        if (fresh) {
+          auto memo = std::make_shared<CheckMemo>();
+          memo->diags = match::PatternSet::check(*spec, memo->checked);
+          it->second = std::move(memo);
+        }
+        out = it->second;
+      }
+    };
+    compile::ParsePipeline pipeline(std::forward<ParseFn>(parse_fn), check_ahead, popts);
+    compile::ParsedRule packet;
+    while (pipeline.next(packet)) {
+      for (ast::SourceFile& f : packet.new_files) unit.files.push_back(std::move(f));
+      for (ast::Import& i : packet.new_imports) unit.imports.push_back(std::move(i));
+      for (Diagnostic& d : packet.diags) diags.push_back(std::move(d));
+      if (!packet.rule) continue;
+      unit.exprs = std::move(packet.exprs);
+      unit.rules.push_back(std::move(*packet.rule));
+      ok &= compile_imports(unit, imports_done, ns_idx);
+      ok &= compile_rule(unit, unit.rules.back(), ns_idx, packet.checked);
+      unit.rules.pop_back();
+    }
+  } else {
+    popts.on_rule = [&](const ast::Unit& u) {
+      ok &= compile_imports(u, imports_done, ns_idx);
+      ok &= compile_rule(u, u.rules.back(), ns_idx);
+    };
+    parse_fn(popts, unit, diags);
+  }
   const bool any_error =
       std::any_of(diags.begin() + static_cast<std::ptrdiff_t>(diags_before), diags.end(),
                   [](const Diagnostic& d) { return d.severity == Severity::kError; });
@@ -470,16 +512,24 @@ bool Compiler::define_external(const std::string& name, Value value) {
 }
 
 bool Compiler::add_file(const std::string& path, const std::string& ns) {
-  return impl_->add(ns, [&](const parse::ParseOptions& popts, ast::Unit& unit, Diagnostics& d) {
-    parse::parse_file(path, popts, unit, d);
-  });
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(path, ec);  // a pipe or an error: 0
+  return impl_->add(
+      ns,
+      [&path](const parse::ParseOptions& popts, ast::Unit& unit, Diagnostics& d) {
+        parse::parse_file(path, popts, unit, d);
+      },
+      ec ? 0 : static_cast<size_t>(bytes));
 }
 
 bool Compiler::add_source(std::string_view text, const std::string& ns,
                           const std::string& display_name) {
-  return impl_->add(ns, [&](const parse::ParseOptions& popts, ast::Unit& unit, Diagnostics& d) {
-    parse::parse_source(text, display_name, popts, unit, d);
-  });
+  return impl_->add(
+      ns,
+      [text, &display_name](const parse::ParseOptions& popts, ast::Unit& unit, Diagnostics& d) {
+        parse::parse_source(text, display_name, popts, unit, d);
+      },
+      text.size());
 }
 
 const Diagnostics& Compiler::diagnostics() const { return impl_->diags; }

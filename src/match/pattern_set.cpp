@@ -19,7 +19,6 @@ using regex::NodeKind;
 
 namespace {
 
-
 void append_byte(std::string& pat, uint8_t c) {
   static constexpr char kHex[] = "0123456789abcdef";
   if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
@@ -72,49 +71,49 @@ std::string atom_pattern(const std::vector<regex::ByteSet>& positions, bool wide
   return pat;
 }
 
-// Longest text window compiled into the database.
-constexpr size_t kTextWindow = 8;
 // Most bytes of an atom's context compared before a regex run.
 constexpr size_t kMaxContextBytes = 16;
 // Above this many strings, filter windows are no longer than atoms (see PatternSet::build).
 constexpr size_t kLongWindowMaxStrings = 20000;
 
-// Where the most distinctive kTextWindow bytes of a literal start: many distinct bytes, few of
-// the bytes that fill binaries (zeros, 0xff, padding, spaces), and not ending on one of those.
-// Vectorscan's small-set matcher (Teddy) filters on a literal's last three bytes: a wide
-// window that ends "\0c\0" passes wherever UTF-16 text has that one letter, one ending "c\0d"
-// only where it has the pair (the seed rule over UTF-16 text: 1.1 -> 5.9 GB/s).
-size_t text_window(std::string_view bytes) {
-  if (bytes.size() <= kTextWindow) return 0;
+}  // namespace
+
+// Scored as 3 per distinct byte, -2 per filler byte and -4 when the window ends on a filler; the
+// first best window wins. The window slides a byte at a time and its byte counts follow it: each
+// text literal of each xor key passes through here, and rescoring every window from scratch
+// took a quarter of the pattern set's first phase for signature-base.
+size_t text_window(std::string_view text) {
+  if (text.size() <= kTextWindow) return 0;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
   auto filler = [](uint8_t c) {
     return c == 0x00 || c == 0xff || c == 0x20 || c == 0xcc || c == 0x90;
   };
-  auto score = [&](size_t at) {
-    int s = 0;
-    uint8_t seen[kTextWindow];
-    size_t n = 0;
-    for (size_t i = at; i < at + kTextWindow; ++i) {
-      const auto c = static_cast<uint8_t>(bytes[i]);
-      if (filler(c)) s -= 2;
-      if (std::find(seen, seen + n, c) == seen + n) {
-        seen[n++] = c;
-        s += 3;
-      }
-    }
-    if (filler(static_cast<uint8_t>(bytes[at + kTextWindow - 1]))) s -= 4;
-    return s;
+  std::array<uint8_t, 256> count{};
+  int distinct = 0, fillers = 0;
+  auto enter = [&](uint8_t c) {
+    distinct += count[c]++ == 0;
+    fillers += filler(c);
   };
+  auto leave = [&](uint8_t c) {
+    distinct -= --count[c] == 0;
+    fillers -= filler(c);
+  };
+  auto score = [&](size_t at) {
+    return 3 * distinct - 2 * fillers - (filler(bytes[at + kTextWindow - 1]) ? 4 : 0);
+  };
+  for (size_t i = 0; i < kTextWindow; ++i) enter(bytes[i]);
   size_t best_at = 0;
   int best = score(0);
-  for (size_t at = 1; at + kTextWindow <= bytes.size(); ++at) {
+  for (size_t at = 1; at + kTextWindow <= text.size(); ++at) {
+    leave(bytes[at - 1]);
+    enter(bytes[at + kTextWindow - 1]);
     const int s = score(at);
     if (s > best) best = s, best_at = at;
   }
   return best_at;
 }
 
-
-
+namespace {
 
 bool contains(const Node& n, const Node* target) {
   if (&n == target) return true;
@@ -577,18 +576,31 @@ void group_literals(PatternSet::Impl& impl, std::span<const uint8_t> spec_partit
     impl.group_members[fill[group[i]]++] = static_cast<uint32_t>(i);
 }
 
+// For each spec, the first spec identical to it (equal spec_key(): same matches), which builds
+// the literals and verifiers they share.
+std::vector<uint32_t> first_identical(std::span<const StringSpec> specs) {
+  std::vector<std::string> keys(specs.size());
+  std::unordered_map<std::string_view, uint32_t> first;
+  first.reserve(specs.size());
+  std::vector<uint32_t> out(specs.size());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    keys[i] = spec_key(specs[i]);
+    out[i] = first.try_emplace(keys[i], static_cast<uint32_t>(i)).first->second;
+  }
+  return out;
+}
+
 // Each string's partition (StringSpec::partition) as its literals will use it: identical
 // strings share one set of literals, so they keep a partition only if all of them have it.
-std::vector<uint8_t> agreed_partitions(std::span<const StringSpec> specs) {
+std::vector<uint8_t> agreed_partitions(std::span<const StringSpec> specs,
+                                       std::span<const uint32_t> first) {
   std::vector<uint8_t> out(specs.size(), 0);
-  if (std::none_of(specs.begin(), specs.end(), [](const StringSpec& s) { return s.partition; }))
-    return out;
-  std::unordered_map<std::string, uint8_t> by_key;
-  for (const StringSpec& s : specs) {
-    auto [it, fresh] = by_key.try_emplace(spec_key(s), s.partition);
-    if (!fresh && it->second != s.partition) it->second = 0;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    uint8_t& agreed = out[first[i]];
+    if (first[i] == i) agreed = specs[i].partition;
+    else if (agreed != specs[i].partition) agreed = 0;
   }
-  for (size_t i = 0; i < specs.size(); ++i) out[i] = by_key[spec_key(specs[i])];
+  for (size_t i = 0; i < specs.size(); ++i) out[i] = out[first[i]];
   return out;
 }
 
@@ -639,13 +651,14 @@ std::unique_ptr<const PatternSet> PatternSet::build(
   const size_t first_diag = diags.size();
   std::vector<PendingSpec> pending;
   uint32_t verifier_count = 0;
-  std::unordered_map<std::string, uint32_t> first_of_kind;  // spec_key -> first such spec
+  const std::vector<uint32_t> first_of_kind = first_identical(specs);
   // Filter windows of up to 8 bytes take a quarter off Vectorscan's time on a set like
   // elastic's (9,000 literals), but add to it on one like signature-base's (23,000, most of them
   // 8-byte text windows already, measured with bench/): large sets keep windows of atom size.
   const bool long_windows = specs.size() <= kLongWindowMaxStrings;
-  std::vector<uint8_t> spec_partition = agreed_partitions(specs);
+  std::vector<uint8_t> spec_partition = agreed_partitions(specs, first_of_kind);
   impl->canonical.reserve(specs.size());
+  impl->specs.reserve(specs.size());
   for (size_t si = 0; si < specs.size(); ++si) {
     std::shared_ptr<const CheckedSpec> cs = si < checked.size() ? checked[si] : nullptr;
     if (cs == nullptr) cs = std::make_shared<const CheckedSpec>(analyse(specs[si]));
@@ -667,9 +680,8 @@ std::unique_ptr<const PatternSet> PatternSet::build(
       continue;
     }
     // A string identical to an earlier one gets no literals or verifiers of its own.
-    const auto [first, fresh] = first_of_kind.try_emplace(spec_key(specs[si]), index);
-    impl->canonical.push_back(first->second);
-    if (!fresh) {
+    impl->canonical.push_back(first_of_kind[si]);
+    if (first_of_kind[si] != index) {
       impl->piece_slots += info.piece_count;  // an unused slot keeps the slot layout uniform
       impl->specs.push_back(std::move(info));
       continue;

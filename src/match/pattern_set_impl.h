@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "match/pattern_set.h"
@@ -156,5 +157,14 @@ struct PatternSet::Impl {
 
 // Helpers shared with tests: yara's three base64 encodings of `text` (edges trimmed).
 std::vector<std::string> base64_variants(const std::string& text, const std::string& alphabet);
+
+// Longest text window compiled into the database.
+constexpr size_t kTextWindow = 8;
+// Where the most distinctive kTextWindow bytes of a text literal start: many distinct bytes, few
+// of the bytes that fill binaries (zeros, 0xff, padding, spaces), and not ending on one of those.
+// Vectorscan's small-set matcher (Teddy) filters on a literal's last three bytes: a wide window
+// that ends "\0c\0" passes wherever UTF-16 text has that one letter, one ending "c\0d" only where
+// it has the pair (the seed rule over UTF-16 text: 1.1 -> 5.9 GB/s).
+size_t text_window(std::string_view text);
 
 }  // namespace yarrow::match

@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "compile/parse_pipeline.h"
 #include "test_support.h"
+#include "yarrow/rules_file.h"
 
 namespace yarrow::test {
 namespace {
@@ -133,9 +135,11 @@ TEST(Diagnostics, ExternalsMustBeUnique) {
 }
 
 // CompilerOptions::parallel_build only changes which thread builds what and when: the rules and
-// every diagnostic, in order, are those of the one-thread build. 300 rules, an include midway,
-// a late import, warnings and errors (a version that parsed on a second thread was checked
-// this way; it failed when imports were not handed over).
+// every diagnostic, in order, are those of the one-thread build. The source is parsed on a
+// second thread (parallel_parse_min_bytes = 0), with its strings checked there or not: 300
+// rules, an include midway, a late import, warnings and errors from the parser, the compiler and
+// the string checks (it failed when imports were not handed over, and when a string's check
+// diagnostics were taken from a string with the same text but other modifiers).
 TEST(Diagnostics, ParallelBuildChangesNothing) {
   const std::string include = ::testing::TempDir() + "/yarrow_parse_ahead_include.yar";
   {
@@ -147,49 +151,66 @@ TEST(Diagnostics, ParallelBuildChangesNothing) {
   std::string text;
   for (int i = 0; i < 300; ++i) {
     text += "rule r" + std::to_string(i) + " { strings: $a = \"s" + std::to_string(i) +
-            "xyz\" condition: $a }\n";
+            "xyz\" $h = { 4D 5A ?? " + std::to_string(10 + i % 90) + " } condition: $a or $h }\n";
     if (i == 40) text += "rule slow { condition: \"\" }\n";  // a warning
+    if (i == 60) text += "rule scan { strings: $s = { 00 ?? 00 } $d = /a.*b/ condition: $s or $d }\n";
+    if (i == 70) text += "rule scan_nocase { strings: $s = { 00 ?? 00 } $d = /a.*b/i condition: $s or $d }\n";
+    if (i == 80) text += "rule mods { strings: $x = \"abc\" xor(1-3) wide ascii $y = \"abcd\" base64 condition: $x and $y }\n";
     if (i == 90) text += "rule early { condition: math.entropy(0, 1) > 1 }\n";  // not imported yet
+    if (i == 100) text += "rule bad_regex { strings: $r = /a(b/ condition: $r }\n";
+    if (i == 110) text += "rule bad_hex { strings: $h = { 4D 5 } condition: $h }\n";
     if (i == 120) text += "import \"math\"\nrule late { condition: math.entropy(0, 1) >= 0 }\n";
     if (i == 150) text += "include \"" + include + "\"\n";
     if (i == 200) text += "rule r7 { condition: true }\n";  // duplicate
   }
-  auto run = [&](bool parallel, const std::string& tail) {
+  auto run = [&](bool parallel, bool check_ahead, const std::string& tail) {
     CompilerOptions options;
     options.parallel_build = parallel;
+    options.parallel_parse_min_bytes = 0;
+    compile::ParsePipeline::always_check_ahead(check_ahead);
     Compiler compiler(options);
     compiler.add_source(text + tail, "default", "ahead.yar");
+    compile::ParsePipeline::always_check_ahead(false);
     std::vector<std::string> out;
     for (const Diagnostic& d : compiler.diagnostics()) out.push_back(d.to_string());
     return out;
   };
   for (const std::string tail : {"", "rule broken { condition: ( }\nrule after { condition: true }"}) {
-    const std::vector<std::string> one = run(false, tail);
-    const std::vector<std::string> two = run(true, tail);
-    EXPECT_EQ(one, two);
-    EXPECT_GE(one.size(), tail.empty() ? 4u : 5u);  // W200, E201 x2, E205 (+ E100)
+    const std::vector<std::string> one = run(false, false, tail);
+    EXPECT_EQ(one, run(true, false, tail));
+    EXPECT_EQ(one, run(true, true, tail));
+    // W200, W202 x4 (slow hex and regex, twice), E230 x2 (regex, hex), E201 x2, E205 (+ E100)
+    EXPECT_GE(one.size(), tail.empty() ? 10u : 11u);
   }
   std::remove(include.c_str());
 
-  // Without errors, the same rules in the same order.
+  // Without errors, the same rules in the same order, and the same compiled rules.
   std::string clean;
   for (int i = 0; i < 200; ++i)
     clean += "rule c" + std::to_string(i) + " : t" + std::to_string(i % 3) +
              " { meta: n = " + std::to_string(i) + " strings: $a = \"q" + std::to_string(i) +
-             "\" condition: $a or c0 }\n";
+             "\" $b = /q" + std::to_string(i % 7) + "[0-9]+z/ wide condition: $a or $b or c0 }\n";
   std::vector<std::vector<std::string>> names;
-  for (bool parallel : {false, true}) {
+  std::vector<std::string> serialized;
+  for (int mode = 0; mode < 3; ++mode) {
     CompilerOptions options;
-    options.parallel_build = parallel;
+    options.parallel_build = mode > 0;
+    options.parallel_parse_min_bytes = 0;
+    compile::ParsePipeline::always_check_ahead(mode == 2);
     Compiler compiler(options);
     ASSERT_TRUE(compiler.add_source(clean, "default", "clean.yar"));
+    compile::ParsePipeline::always_check_ahead(false);
     std::shared_ptr<const Rules> rules = compiler.build();
     ASSERT_NE(rules, nullptr);
     names.emplace_back();
     for (const RuleInfo& r : rules->rules()) names.back().push_back(r.name + ":" + r.tags[0]);
+    serialized.push_back(serialize_rules(*rules));
   }
   EXPECT_EQ(names[0], names[1]);
+  EXPECT_EQ(names[0], names[2]);
   EXPECT_EQ(names[0].size(), 200u);
+  EXPECT_EQ(serialized[0], serialized[1]);
+  EXPECT_EQ(serialized[0], serialized[2]);
 }
 
 }  // namespace

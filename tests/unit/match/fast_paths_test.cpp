@@ -414,3 +414,53 @@ TEST(FastPaths, LiteralQualityEqualsAtomQualityOfEveryWindow) {
 }
 
 }  // namespace
+
+namespace {
+
+// The window rating as first written: every window rescored from scratch. text_window() slides
+// its counts instead and must pick the same window.
+size_t rescored_text_window(const std::string& bytes) {
+  const size_t width = yarrow::match::kTextWindow;
+  if (bytes.size() <= width) return 0;
+  auto filler = [](uint8_t c) {
+    return c == 0x00 || c == 0xff || c == 0x20 || c == 0xcc || c == 0x90;
+  };
+  auto score = [&](size_t at) {
+    int s = 0;
+    std::string seen;
+    for (size_t i = at; i < at + width; ++i) {
+      const auto c = static_cast<uint8_t>(bytes[i]);
+      if (filler(c)) s -= 2;
+      if (seen.find(static_cast<char>(c)) == std::string::npos) {
+        seen.push_back(static_cast<char>(c));
+        s += 3;
+      }
+    }
+    if (filler(static_cast<uint8_t>(bytes[at + width - 1]))) s -= 4;
+    return s;
+  };
+  size_t best_at = 0;
+  int best = score(0);
+  for (size_t at = 1; at + width <= bytes.size(); ++at) {
+    if (score(at) > best) best = score(at), best_at = at;
+  }
+  return best_at;
+}
+
+TEST(FastPaths, SlidingTextWindowPicksTheRescoredWindow) {
+  std::mt19937 rng(20261125);
+  // Few distinct bytes, so that windows tie and repeat, fillers among them.
+  const uint8_t alphabet[] = {0x00, 0x20, 0x90, 0xCC, 0xFF, 'a', 'b', 'Z', 0x41, 0xE8};
+  size_t moved = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(1 + rng() % 40, '\0');
+    for (char& c : text)
+      c = static_cast<char>(rng() % 4 ? alphabet[rng() % sizeof alphabet] : rng() % 256);
+    const size_t expected = rescored_text_window(text);
+    moved += expected != 0;
+    ASSERT_EQ(yarrow::match::text_window(text), expected) << "round " << round;
+  }
+  EXPECT_GT(moved, 10000u);  // most inputs pick a window other than the first
+}
+
+}  // namespace
