@@ -4,12 +4,14 @@
 // Input: optional option byte in 0x01..0x1f except \t \n \r, then rule text. With option bit
 // 0x02 the text is split at NUL bytes into up to four sources added one after the other (in
 // namespaces picked by bit 0x04), as `yara a.yar ns:b.yar` would. Includes are disabled. With
-// bit 0x10 the sources are compiled a second time with CompilerOptions::parallel_build off,
-// and the diagnostics and the built rules (serialized) must be the same.
+// bit 0x10 the sources are parsed on a second thread (checking strings there too when the text's
+// length is odd), then compiled a second time with CompilerOptions::parallel_build off, and the
+// diagnostics and the built rules (serialized) must be the same.
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "compile/parse_pipeline.h"
 #include "fuzz_targets.h"
 #include "yarrow/compiler.h"
 #include "yarrow/rules_file.h"
@@ -71,9 +73,12 @@ int compile_one(const uint8_t* data, size_t size) {
   options.allow_includes = false;
   if (bits & 0x08) options.max_strings_per_rule = 3;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (bits & 0x10) options.parallel_parse_min_bytes = 0;
   Compiler compiler(options);
   if (bits & 0x01) define_externals(compiler);
+  compile::ParsePipeline::always_check_ahead((bits & 0x10) && size % 2 == 1);
   add_sources(compiler, bits, text);
+  compile::ParsePipeline::always_check_ahead(false);
   std::unique_ptr<Compiler> again_owner;
   if (bits & 0x10) {
     CompilerOptions one_thread = options;
