@@ -158,8 +158,9 @@ class PatternSet {
   // Same, and keeps what was learned for build() in `checked` (added for compile speed).
   static std::vector<SpecDiagnostic> check(const StringSpec& spec,
                                            std::shared_ptr<const CheckedSpec>& checked);
-  // build() reusing check()'s work: `checked` is empty or has one entry per spec, each null or
-  // from check() of that very spec (modulo single_match_ok, which check() does not read).
+  // build() reusing check()'s work: `checked` is empty or has one entry per spec, each from
+  // check() of that very spec (modulo single_match_ok, which check() does not read), which
+  // leaves plain text null. The warnings check() gave are not reported again.
   static std::unique_ptr<const PatternSet> build(
       std::span<const StringSpec> specs, const BuildOptions& options,
       std::vector<SpecDiagnostic>& diags,

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -209,6 +211,40 @@ TEST(Diagnostics, ErrorsAndWarnings) {
   EXPECT_FALSE(PatternSet::build(specs, {}, diags));
   ASSERT_FALSE(diags.empty());
   EXPECT_EQ(diags.back().spec_index, 1u);
+}
+
+// build() given check()'s results reuses them: plain text (which check() leaves null) is not
+// analysed again and its warnings are not repeated, the other strings' are; the matches are
+// those of a build that analyses everything itself.
+TEST(Diagnostics, BuildReusesChecksOfPlainText) {
+  const std::vector<StringSpec> specs{text("a"), text("abcdef"), hex("2D ?? 2D"), regex("x.*y")};
+  std::vector<std::shared_ptr<const yarrow::match::CheckedSpec>> checked(specs.size());
+  for (size_t i = 0; i < specs.size(); ++i) PatternSet::check(specs[i], checked[i]);
+  EXPECT_EQ(checked[0], nullptr);
+  EXPECT_EQ(checked[1], nullptr);
+  EXPECT_NE(checked[2], nullptr);
+
+  std::vector<SpecDiagnostic> fresh, reused;
+  auto built_fresh = PatternSet::build(specs, {}, fresh);
+  auto built_reused = PatternSet::build(specs, {}, reused, checked);
+  ASSERT_TRUE(built_fresh && built_reused);
+  auto indexes = [](const std::vector<SpecDiagnostic>& diags) {
+    std::vector<size_t> out;
+    for (const auto& d : diags) out.push_back(d.spec_index);
+    return out;
+  };
+  EXPECT_EQ(indexes(fresh), (std::vector<size_t>{0, 2, 3, 3}));  // "a" is slow to scan
+  EXPECT_EQ(indexes(reused), (std::vector<size_t>{2, 3, 3}));
+
+  const std::string data = "xx a abcdef -\x01- x..y a";
+  for (const auto* set : {built_fresh.get(), built_reused.get()}) {
+    PatternScanner scanner(*set);
+    std::span<const uint8_t> block(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    ASSERT_NE(scanner.scan_block(block, 0, {}), ScanOutcome::kError);
+    std::vector<size_t> counts;
+    for (size_t i = 0; i < specs.size(); ++i) counts.push_back(scanner.matches(i).size());
+    EXPECT_EQ(counts, (std::vector<size_t>{3, 1, 1, 3}));  // x.*y from each x
+  }
 }
 
 }  // namespace
