@@ -5,6 +5,7 @@
 #include <cctype>
 #include <filesystem>
 #include <span>
+#include <system_error>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -442,10 +443,12 @@ bool Compiler::Impl::add(const std::string& ns, ParseFn&& parse_fn, size_t sourc
   popts.allow_includes = options.allow_includes;
   const size_t diags_before = diags.size();
   ast::Unit unit;
+  // The same steps, with the parser on its own thread when the source is large: see
+  // compile/parse_pipeline.h. Strings it checks ahead are remembered there, as check() remembers
+  // them here. A thread that cannot be started (thread limit, memory) leaves the one-thread path.
+  std::unordered_map<std::string, std::shared_ptr<const CheckMemo>> ahead_memo;
+  std::optional<compile::ParsePipeline> pipeline;
   if (options.parallel_build && source_bytes >= options.parallel_parse_min_bytes) {
-    // The same steps, with the parser on its own thread: see compile/parse_pipeline.h. Strings
-    // it checks ahead are remembered there, as check() remembers them here.
-    std::unordered_map<std::string, std::shared_ptr<const CheckMemo>> ahead_memo;
     auto check_ahead = [&ahead_memo](const ast::Unit& u, compile::ParsedRule& packet) {
       Diagnostics ignored;  // the compiler's own make_string_spec() reports them
       for (const ast::StringDecl& decl : packet.rule->strings) {
@@ -462,9 +465,14 @@ bool Compiler::Impl::add(const std::string& ns, ParseFn&& parse_fn, size_t sourc
         out = it->second;
       }
     };
-    compile::ParsePipeline pipeline(std::forward<ParseFn>(parse_fn), check_ahead, popts);
+    try {
+      pipeline.emplace(parse_fn, check_ahead, popts);
+    } catch (const std::system_error&) {
+    }
+  }
+  if (pipeline) {
     compile::ParsedRule packet;
-    while (pipeline.next(packet)) {
+    while (pipeline->next(packet)) {
       for (ast::SourceFile& f : packet.new_files) unit.files.push_back(std::move(f));
       for (ast::Import& i : packet.new_imports) unit.imports.push_back(std::move(i));
       for (Diagnostic& d : packet.diags) diags.push_back(std::move(d));

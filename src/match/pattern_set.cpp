@@ -5,6 +5,7 @@
 #include <atomic>
 #include <deque>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 
@@ -772,8 +773,13 @@ std::unique_ptr<const PatternSet> PatternSet::build(
     const auto databases = std::count_if(jobs.begin(), jobs.end(),
                                          [](const DatabaseJob& j) { return !j.exprs.empty(); });
     if (options.background_database && databases > 1) {
-      worker = std::thread(run_jobs);
-    } else {
+      try {
+        worker = std::thread(run_jobs);
+      } catch (const std::system_error&) {
+        // No thread to be had (thread limit, memory): this one compiles them all below.
+      }
+    }
+    if (!worker.joinable()) {
       run_jobs();
       release_patterns(*impl);
     }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <system_error>
 
 namespace yarrow::cli {
 namespace {
@@ -39,7 +40,11 @@ Progress::Progress(const ScanStats& stats, bool enabled, std::FILE* err)
     : stats_(stats), err_(err), start_(std::chrono::steady_clock::now()) {
   if (enabled) {
     g_running = true;
-    thread_ = std::thread([this] { run(); });
+    try {
+      thread_ = std::thread([this] { run(); });
+    } catch (const std::system_error&) {
+      g_running = false;  // no thread to draw it: no progress line
+    }
   }
 }
 

@@ -10,8 +10,11 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <system_error>
 #include <thread>
 
 #include "json_output.h"
@@ -97,6 +100,20 @@ int scan_single(ScanSession& session, const std::string& target) {
   return session.scan_target(scanner, result, target) ? 0 : 1;
 }
 
+// Up to `count` threads running `body`: fewer when the system refuses more (thread limit,
+// memory), which only makes the scan slower.
+std::vector<std::thread> start_threads(int64_t count, const std::function<void()>& body) {
+  std::vector<std::thread> threads;
+  for (int64_t i = 0; i < count; ++i) {
+    try {
+      threads.emplace_back(body);
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
+  return threads;
+}
+
 // --pid (one or more) and --all-processes. A single --pid fails the run when it can't be
 // scanned, like `yara RULES PID`; over several processes an error is reported and the scan goes
 // on (processes exit at any moment), like a directory.
@@ -112,14 +129,19 @@ int scan_processes(ScanSession& session, const ScanArgs& args, std::vector<int64
   }
   session.set_exits_expected(true);
   WorkQueue queue(kQueueCapacity);
-  std::vector<std::thread> workers;
-  for (int64_t i = 0; i < threads; ++i) {
-    workers.emplace_back([&] {
-      Scanner scanner(session.rules(), session.scanner_options());
-      ScanResult result;
-      while (std::optional<std::string> pid = queue.pop())
-        session.scan_process(scanner, result, std::stoll(*pid), *pid);
-    });
+  auto scan_queued = [&] {
+    Scanner scanner(session.rules(), session.scanner_options());
+    ScanResult result;
+    while (std::optional<std::string> pid = queue.pop())
+      session.scan_process(scanner, result, std::stoll(*pid), *pid);
+  };
+  std::vector<std::thread> workers = start_threads(threads, scan_queued);
+  if (workers.empty()) {
+    // Not a thread to be had: scan them one by one here.
+    Scanner scanner(session.rules(), session.scanner_options());
+    ScanResult result;
+    for (int64_t pid : pids) session.scan_process(scanner, result, pid, std::to_string(pid));
+    return 0;
   }
   for (int64_t pid : pids) queue.push(std::to_string(pid));
   queue.close();
@@ -150,13 +172,16 @@ int scan_many(ScanSession& session, const ScanArgs& args, OutputSink& sink, bool
   // The first scanner runs on this thread, the walk on its own: the heap this thread freed
   // after compiling the rules is reused by the scan instead of new memory mapped for another
   // thread's heap.
-  std::vector<std::thread> workers;
-  for (int64_t i = 1; i < threads; ++i) workers.emplace_back(scan_queued);
+  std::vector<std::thread> workers = start_threads(threads - 1, scan_queued);
 
-  // yara with no scanning threads walks but scans nothing.
+  // yara with no scanning threads walks but scans nothing. Without a thread for the walk nor
+  // for scanning, this one scans each file as the walk reaches it.
+  std::optional<Scanner> walker_scanner;
+  ScanResult walker_result;
   VisitFile visit = [&](const std::string& path) {
     if (expired()) return false;
-    if (threads > 0) queue.push(path);
+    if (walker_scanner) session.scan_target(*walker_scanner, walker_result, path);
+    else if (threads > 0) queue.push(path);
     return true;
   };
   // The walk's only notes are files skipped by -z.
@@ -177,11 +202,15 @@ int scan_many(ScanSession& session, const ScanArgs& args, OutputSink& sink, bool
       walk_directory(target, walk, visit, note);
     queue.close();
   };
-  if (threads > 0) {
-    std::thread walker(walk_all);
+  std::vector<std::thread> walker = threads > 0 ? start_threads(1, walk_all)
+                                                : std::vector<std::thread>{};
+  if (!walker.empty()) {
     scan_queued();
-    walker.join();
+    walker[0].join();
   } else {
+    // Other scanning threads drain the queue; with none, this thread scans what it walks.
+    if (threads > 0 && workers.empty())
+      walker_scanner.emplace(session.rules(), session.scanner_options());
     walk_all();
   }
   for (std::thread& worker : workers) worker.join();
