@@ -29,7 +29,7 @@ const char* to_string(ScanStatus status) {
   return "unknown error";
 }
 
-constexpr size_t kReadInsteadOfMap = size_t{64} << 10;
+constexpr size_t kReadInsteadOfMap = size_t{256} << 10;
 
 struct Scanner::Impl {
   explicit Impl(const detail::CompiledRules& rules) : compiled(rules), evaluator(rules) {
@@ -356,7 +356,9 @@ ScanStatus Scanner::scan_file(const std::string& path, ScanResult& result) {
   if (size <= kReadInsteadOfMap) {
     // Small files are read into a reused buffer: cheaper than mapping them (no page faults,
     // no unmap with its TLB flush), and most files of a directory scan are small. Measured on
-    // the bench corpus: 0.15 s -> 0.09 s for the seed rule; 64 KiB beat 256 KiB and 1 MiB.
+    // the bench corpus: 0.15 s -> 0.09 s for the seed rule with 64 KiB (session 5); on the
+    // faster host of session 10, 256 KiB took -p 1 from 0.30-0.32 to 0.28 s and -p 2 from
+    // 0.20-0.22 to 0.18 s (1 MiB and 4 MiB a little more, for that much more memory per thread).
     std::vector<uint8_t>& buf = impl_->read_buffer;
     if (buf.size() < size) buf.resize(size);
     size_t got = 0;
