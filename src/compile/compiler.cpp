@@ -147,11 +147,8 @@ struct Compiler::Impl {
   std::unordered_map<std::string, uint32_t> origin_file_index;
   // check()'s work on each string (parallel to out->specs), reused by PatternSet::build.
   std::vector<std::shared_ptr<const match::CheckedSpec>> checked;
-  // check() is a function of the spec alone, and rule sets repeat strings a lot (signature-base:
-  // about a third): identical specs are checked once. Cleared by build().
-  using CheckMemo = compile::CheckedString;
-  std::unordered_map<std::string, CheckMemo> check_memo;
-  const CheckMemo& check(const match::StringSpec& spec);
+  // check()'s work remembered per string. Cleared by build().
+  compile::StringChecks string_checks;
 
   uint32_t namespace_index(const std::string& ns);
   // Parses with parse_fn(options, unit, diags) and compiles each rule as it comes; a source of
@@ -162,37 +159,10 @@ struct Compiler::Impl {
   // `ahead`: empty, or PatternSet::check()'s verdict on each string, reached ahead of time
   // (compile/parse_pipeline.h).
   bool compile_rule(const ast::Unit& unit, const ast::Rule& rule, uint32_t ns,
-                    std::span<const std::shared_ptr<const CheckMemo>> ahead = {});
+                    std::span<const std::shared_ptr<const compile::CheckedString>> ahead = {});
   void error(const ast::Unit* unit, const ast::Span* span, const std::string& code,
              const std::string& message, const std::string& rule = "");
 };
-
-namespace {
-
-// Everything PatternSet::check() reads of a spec (not single_match_ok, which is set later).
-std::string check_key(const match::StringSpec& s) {
-  std::string key;
-  key.reserve(s.value.size() + 24);
-  const bool flags[] = {s.regex_nocase, s.regex_dotall, s.nocase, s.ascii, s.wide, s.fullword,
-                        s.xor_, s.base64, s.base64wide, s.base64_alphabet.has_value(),
-                        s.base64wide_alphabet.has_value()};
-  key += static_cast<char>('0' + static_cast<int>(s.kind));
-  for (bool f : flags) key += f ? '1' : '0';
-  key += static_cast<char>(s.xor_min);
-  key += static_cast<char>(s.xor_max);
-  key += s.base64_alphabet.value_or("");
-  key += s.base64wide_alphabet.value_or("");
-  key += s.value;
-  return key;
-}
-
-}  // namespace
-
-const Compiler::Impl::CheckMemo& Compiler::Impl::check(const match::StringSpec& spec) {
-  auto [it, fresh] = check_memo.try_emplace(check_key(spec));
-  if (fresh) it->second.diags = match::PatternSet::check(spec, it->second.checked);
-  return it->second;
-}
 
 void Compiler::Impl::error(const ast::Unit* unit, const ast::Span* span, const std::string& code,
                            const std::string& message, const std::string& rule) {
@@ -254,7 +224,7 @@ class Env : public compile::ConditionEnv {
 }  // namespace
 
 bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, uint32_t ns_idx,
-                                  std::span<const std::shared_ptr<const CheckMemo>> ahead) {
+                                  std::span<const std::shared_ptr<const compile::CheckedString>> ahead) {
   Namespace& ns = namespaces[ns_idx];
   if (ns.rules.count(rule.name) || externals.count(rule.name)) {
     error(&unit, &rule.name_span, "E205", "duplicated identifier \"" + rule.name + "\"");
@@ -300,7 +270,8 @@ bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, 
       return false;
     }
     bool spec_failed = false;
-    const CheckMemo& memo = i < ahead.size() && ahead[i] ? *ahead[i] : check(*spec);
+    const compile::CheckedString& memo =
+        i < ahead.size() && ahead[i] ? *ahead[i] : *string_checks.check(*spec);
     std::shared_ptr<const match::CheckedSpec> checked_spec = memo.checked;
     for (const match::SpecDiagnostic& sd : memo.diags) {
       Diagnostic d;
@@ -446,23 +417,15 @@ bool Compiler::Impl::add(const std::string& ns, ParseFn&& parse_fn, size_t sourc
   // The same steps, with the parser on its own thread when the source is large: see
   // compile/parse_pipeline.h. Strings it checks ahead are remembered there, as check() remembers
   // them here. A thread that cannot be started (thread limit, memory) leaves the one-thread path.
-  std::unordered_map<std::string, std::shared_ptr<const CheckMemo>> ahead_memo;
+  compile::StringChecks checks_ahead;  // the parser's thread's own
   std::optional<compile::ParsePipeline> pipeline;
   if (options.parallel_build && source_bytes >= options.parallel_parse_min_bytes) {
-    auto check_ahead = [&ahead_memo](const ast::Unit& u, compile::ParsedRule& packet) {
+    auto check_ahead = [&checks_ahead](const ast::Unit& u, compile::ParsedRule& packet) {
       Diagnostics ignored;  // the compiler's own make_string_spec() reports them
       for (const ast::StringDecl& decl : packet.rule->strings) {
         auto& out = packet.checked.emplace_back();
-        std::optional<match::StringSpec> spec =
-            compile::make_string_spec(u, *packet.rule, decl, ignored);
-        if (!spec) continue;
-        auto [it, fresh] = ahead_memo.try_emplace(check_key(*spec));
-        if (fresh) {
-          auto memo = std::make_shared<CheckMemo>();
-          memo->diags = match::PatternSet::check(*spec, memo->checked);
-          it->second = std::move(memo);
-        }
-        out = it->second;
+        if (auto spec = compile::make_string_spec(u, *packet.rule, decl, ignored))
+          out = checks_ahead.check(*spec);
       }
     };
     try {
@@ -557,7 +520,7 @@ std::shared_ptr<const Rules> Compiler::build() {
   if (impl_->built || has_errors()) return nullptr;
   impl_->built = true;
   detail::CompiledRules& out = *impl_->out;
-  impl_->check_memo = {};  // its strings are no longer needed; free them before the peak
+  impl_->string_checks = {};  // its strings are no longer needed; free them before the peak
   // The rules are final: drop the vectors' growth slack before the matcher's memory peak.
   out.specs.shrink_to_fit();
   out.strings.shrink_to_fit();

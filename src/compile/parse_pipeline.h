@@ -20,19 +20,12 @@
 #include <thread>
 #include <vector>
 
-#include "match/pattern_set.h"
+#include "compile/string_specs.h"
 #include "parse/ast.h"
 #include "parse/parser.h"
 #include "yarrow/diagnostics.h"
 
 namespace yarrow::compile {
-
-// PatternSet::check()'s verdict on one string: its diagnostics and the analysis the pattern set
-// reuses (null for plain text).
-struct CheckedString {
-  std::vector<match::SpecDiagnostic> diags;
-  std::shared_ptr<const match::CheckedSpec> checked;
-};
 
 // What the parser produced since the previous packet: one rule, or none in the last packet.
 struct ParsedRule {

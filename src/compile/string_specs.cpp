@@ -132,4 +132,35 @@ std::optional<match::StringSpec> make_string_spec(const ast::Unit& unit, const a
   return spec;
 }
 
+namespace {
+
+// Everything PatternSet::check() reads of a spec (not single_match_ok, which is set later).
+std::string check_key(const match::StringSpec& s) {
+  std::string key;
+  key.reserve(s.value.size() + 24);
+  const bool flags[] = {s.regex_nocase, s.regex_dotall, s.nocase, s.ascii, s.wide, s.fullword,
+                        s.xor_, s.base64, s.base64wide, s.base64_alphabet.has_value(),
+                        s.base64wide_alphabet.has_value()};
+  key += static_cast<char>('0' + static_cast<int>(s.kind));
+  for (bool f : flags) key += f ? '1' : '0';
+  key += static_cast<char>(s.xor_min);
+  key += static_cast<char>(s.xor_max);
+  key += s.base64_alphabet.value_or("");
+  key += s.base64wide_alphabet.value_or("");
+  key += s.value;
+  return key;
+}
+
+}  // namespace
+
+const std::shared_ptr<const CheckedString>& StringChecks::check(const match::StringSpec& spec) {
+  auto [it, fresh] = memo_.try_emplace(check_key(spec));
+  if (fresh) {
+    auto checked = std::make_shared<CheckedString>();
+    checked->diags = match::PatternSet::check(spec, checked->checked);
+    it->second = std::move(checked);
+  }
+  return it->second;
+}
+
 }  // namespace yarrow::compile
