@@ -69,6 +69,7 @@ enum class ScanStatus : uint8_t {
   kTimeout,        // -a exceeded; result holds nothing reliable
   kTooManyMatches, // a string hit max_matches_per_string; yara stops the scan with an error
   kInternalError,
+  kIsDirectory,    // scan_file was given a directory (e.g. a scan list's entry)
 };
 
 const char* to_string(ScanStatus status);

@@ -25,11 +25,12 @@ const char* to_string(ScanStatus status) {
     case ScanStatus::kTimeout: return "scanning timed out";
     case ScanStatus::kTooManyMatches: return "too many matches";
     case ScanStatus::kInternalError: return "internal error";
+    case ScanStatus::kIsDirectory: return "is a directory";
   }
   return "unknown error";
 }
 
-constexpr size_t kReadInsteadOfMap = size_t{256} << 10;
+constexpr size_t kReadInsteadOfMap = size_t{1} << 20;
 
 struct Scanner::Impl {
   explicit Impl(const detail::CompiledRules& rules) : compiled(rules), evaluator(rules) {
@@ -346,7 +347,7 @@ ScanStatus Scanner::scan_file(const std::string& path, ScanResult& result) {
   }
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
-    return ScanStatus::kCannotRead;
+    return ScanStatus::kIsDirectory;
   }
   const size_t size = static_cast<size_t>(st.st_size);
   if (size == 0) {
@@ -355,10 +356,12 @@ ScanStatus Scanner::scan_file(const std::string& path, ScanResult& result) {
   }
   if (size <= kReadInsteadOfMap) {
     // Small files are read into a reused buffer: cheaper than mapping them (no page faults,
-    // no unmap with its TLB flush), and most files of a directory scan are small. Measured on
-    // the bench corpus: 0.15 s -> 0.09 s for the seed rule with 64 KiB (session 5); on the
-    // faster host of session 10, 256 KiB took -p 1 from 0.30-0.32 to 0.28 s and -p 2 from
-    // 0.20-0.22 to 0.18 s (1 MiB and 4 MiB a little more, for that much more memory per thread).
+    // no unmap with its TLB flush, which interrupts every other scanning thread), and most
+    // files of a directory scan are small. Measured on the bench corpus with the seed rule:
+    // 64 KiB took 0.15 s to 0.09 s (session 5); 256 KiB, 0.30 to 0.28 s at -p 1 and 0.21 to
+    // 0.18 s at -p 2 (session 10); 1 MiB, 0.29 to 0.28 s and 0.166 to 0.154 s (session 11).
+    // The buffer stays with the thread: elastic's -p 2 peak went from 64-67 to 67-69 MB (yara
+    // 70); 4 MiB was no faster and reached 74 MB.
     std::vector<uint8_t>& buf = impl_->read_buffer;
     if (buf.size() < size) buf.resize(size);
     size_t got = 0;

@@ -48,6 +48,13 @@ def setup(work: Path) -> None:
     write(work / "list.txt", "d/one.bin\nmissing.bin\nd/sub\n\nd/two.bin\r\nd/big.bin")
     write(work / "list_ok.txt", "d/one.bin\nd/two.bin\nd/sub\n")
     write(work / "empty_list.txt", "")
+    # Directories among the lines: the scanning threads walk them (the walker does not stat).
+    write(work / "list_dir_only.txt", "d\n")
+    # By the time a scanning thread reaches `d`, the lines after it are long queued: the files
+    # its walk finds must still come before them at -p 1.
+    listed = "".join(f"many/f{i:03d}.bin\n" for i in range(0, 300, 5))
+    write(work / "list_dirs.txt", "d/one.bin\n" + listed + "d\n" + listed +
+          "many\nmissing\nd/sub\nd/link_dir\nd/two.bin\n")
 
 
 suite = Suite(__doc__, setup)
@@ -94,6 +101,22 @@ add("scan_list_empty", "--scan-list", "r.yar", "empty_list.txt")
 add("scan_list_missing", "--scan-list", "r.yar", "nolist.txt", extra=status_is(1))
 add("scan_list_is_dir", "--scan-list", "r.yar", "d", extra=status_is(1))
 add("scan_list_threads", "--scan-list", "-p", "2", "r.yar", "list_ok.txt", sort=True)
+# One scanning thread: yara's order exactly, a listed directory's files where the line is.
+add("scan_list_dirs_p1_order", "--scan-list", "-p", "1", "r.yar", "list_dirs.txt",
+    extra=status_is(0))
+add("scan_list_dirs_p1_recursive_order", "--scan-list", "-p", "1", "-r", "-s", "r.yar",
+    "list_dirs.txt")
+for threads in ("2", "3", "32"):
+    add(f"scan_list_dirs_p{threads}", "--scan-list", "-p", threads, "-r", "r.yar",
+        "list_dirs.txt", sort=True)
+add("scan_list_dirs_skip_larger", "--scan-list", "-z", "100", "-p", "2", "r.yar",
+    "list_dirs.txt", sort=True)
+# (Not with `many`: yara with no scanning thread hangs once its queue is full.)
+add("scan_list_dirs_no_threads_skip_larger", "--scan-list", "-z", "100", "-p", "0", "r.yar",
+    "list_ok.txt", sort=True)
+add("scan_list_dir_no_threads_skip_larger", "--scan-list", "-z", "100", "-p", "0", "r.yar",
+    "list_dir_only.txt", sort=True)
+add("scan_list_dirs_count", "--scan-list", "-c", "-r", "-n", "r.yar", "list_dirs.txt", sort=True)
 
 if __name__ == "__main__":
     raise SystemExit(suite.main())

@@ -160,13 +160,36 @@ int scan_many(ScanSession& session, const ScanArgs& args, OutputSink& sink, bool
       std::time(nullptr) + static_cast<time_t>(std::min<int64_t>(args.timeout, int64_t{1} << 40));
   auto expired = [deadline] { return std::time(nullptr) >= deadline; };
 
+  // The walk's only notes are files skipped by -z.
+  Note note = [&](const std::string& line) {
+    session.stats().skipped.fetch_add(1, std::memory_order_relaxed);
+    sink.note(line);
+  };
+  WalkOptions walk;
+  walk.recursive = args.recursive;
+  walk.follow_symlinks = args.follow_symlinks;
+  walk.skip_larger = args.skip_larger;
+
   WorkQueue queue(kQueueCapacity);
   auto scan_queued = [&] {
     Scanner scanner(session.rules(), session.scanner_options());
     ScanResult result;
+    // The walker hands over a scan list's lines without a stat (a path lookup costs as much as
+    // scanning a small file): a line that turns out to be a directory is walked here. With one
+    // scanning thread its files are scanned as the walk finds them, in yara's order; with more,
+    // they are queued for every thread, or scanned here while the queue is full.
+    VisitFile visit_listed_dir = [&](const std::string& file) {
+      if (expired()) return false;
+      std::string item = file;
+      if (threads > 1 && queue.try_push(item)) return true;
+      session.scan_target(scanner, result, file);
+      return true;
+    };
     while (std::optional<std::string> path = queue.pop()) {
       if (expired()) continue;  // drain without scanning so the walker never blocks
-      session.scan_target(scanner, result, *path);
+      bool is_directory = false;
+      session.scan_target(scanner, result, *path, is_list ? &is_directory : nullptr);
+      if (is_directory) walk_directory(*path, walk, visit_listed_dir, note);
     }
   };
   // The first scanner runs on this thread, the walk on its own: the heap this thread freed
@@ -184,25 +207,20 @@ int scan_many(ScanSession& session, const ScanArgs& args, OutputSink& sink, bool
     else if (threads > 0) queue.push(path);
     return true;
   };
-  // The walk's only notes are files skipped by -z.
-  Note note = [&](const std::string& line) {
-    session.stats().skipped.fetch_add(1, std::memory_order_relaxed);
-    sink.note(line);
-  };
-  WalkOptions walk;
-  walk.recursive = args.recursive;
-  walk.follow_symlinks = args.follow_symlinks;
-  walk.skip_larger = args.skip_larger;
 
   bool list_opened = true;
-  auto walk_all = [&] {
-    if (is_list)
+  // `scanners_walk_listed_dirs`: the scanning threads walk a list's directories (see
+  // scan_queued); otherwise the walker stats each line to walk them itself.
+  auto walk_all = [&](bool scanners_walk_listed_dirs) {
+    if (is_list && scanners_walk_listed_dirs)
+      list_opened = read_scan_list(target, visit);
+    else if (is_list)
       list_opened = walk_scan_list(target, walk, visit, note);
     else
       walk_directory(target, walk, visit, note);
     queue.close();
   };
-  std::vector<std::thread> walker = threads > 0 ? start_threads(1, walk_all)
+  std::vector<std::thread> walker = threads > 0 ? start_threads(1, [&] { walk_all(true); })
                                                 : std::vector<std::thread>{};
   if (!walker.empty()) {
     scan_queued();
@@ -211,7 +229,7 @@ int scan_many(ScanSession& session, const ScanArgs& args, OutputSink& sink, bool
     // Other scanning threads drain the queue; with none, this thread scans what it walks.
     if (threads > 0 && workers.empty())
       walker_scanner.emplace(session.rules(), session.scanner_options());
-    walk_all();
+    walk_all(/*scanners_walk_listed_dirs=*/!workers.empty());
   }
   for (std::thread& worker : workers) worker.join();
   if (!list_opened) return fail("error: could not open file \"" + target + "\".");

@@ -52,7 +52,8 @@ ScanOptions ScanSession::scanner_options() const {
   return options;
 }
 
-bool ScanSession::scan_target(Scanner& scanner, ScanResult& result, const std::string& path) {
+bool ScanSession::scan_target(Scanner& scanner, ScanResult& result, const std::string& path,
+                              bool* is_directory) {
   if (extras_.progress != nullptr) extras_.progress->set_current(path);
   FileReport report;
   report.path = path;
@@ -64,6 +65,10 @@ bool ScanSession::scan_target(Scanner& scanner, ScanResult& result, const std::s
   struct stat st {};
   const bool have_stat =
       (need_context || extras_.progress != nullptr) && ::stat(path.c_str(), &st) == 0;
+  if (have_stat && S_ISDIR(st.st_mode) && is_directory != nullptr) {
+    *is_directory = true;
+    return false;
+  }
   if (have_stat && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
     result.rules.clear();
     result.warnings.clear();
@@ -78,6 +83,10 @@ bool ScanSession::scan_target(Scanner& scanner, ScanResult& result, const std::s
     report.context = &context;
   }
   ScanStatus status = scanner.scan_file(path, result);
+  if (status == ScanStatus::kIsDirectory && is_directory != nullptr) {
+    *is_directory = true;
+    return false;
+  }
   if (status == ScanStatus::kOk) {
     stats_.files_scanned.fetch_add(1, std::memory_order_relaxed);
     if (have_stat) stats_.bytes_scanned.fetch_add(st.st_size, std::memory_order_relaxed);

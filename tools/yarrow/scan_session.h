@@ -39,7 +39,10 @@ class ScanSession {
   // scan succeeded. A FIFO or socket is reported as "could not open file" instead of blocking
   // in open() forever (yara hangs there: Scanner::scan_file opens without blocking and checks
   // the file it opened), a device is scanned like yara does (as empty).
-  bool scan_target(Scanner& scanner, ScanResult& scratch, const std::string& path);
+  // With `is_directory` given, a directory is not reported: *is_directory is set instead, for
+  // the caller to walk it.
+  bool scan_target(Scanner& scanner, ScanResult& scratch, const std::string& path,
+                   bool* is_directory = nullptr);
 
   // Scans the memory of process `pid`, reported under the name `label` (yara prints the PID as
   // given). Unreadable regions are skipped with a warning. Returns true when the scan succeeded.

@@ -42,7 +42,22 @@ bool walk_directory(const std::string& dir, const WalkOptions& options, const Vi
   DirCloser closer(handle);
   while (struct dirent* entry = ::readdir(handle)) {
     std::string path = dir + "/" + entry->d_name;
-    if (path.size() > kMaxPathChars) path.resize(kMaxPathChars);
+    const bool cut = path.size() > kMaxPathChars;
+    if (cut) path.resize(kMaxPathChars);
+
+    // readdir's type answers what yara's lstat and stat ask, without two path lookups per
+    // entry, when it is known, not a link, and the path is whole (a cut path names another
+    // entry). -z needs the size: a stat then.
+    if (!cut && entry->d_type == DT_REG && options.skip_larger <= 0) {
+      if (!visit(path)) return false;
+      continue;
+    }
+    if (!cut && entry->d_type == DT_DIR) {
+      if (options.recursive && std::strcmp(entry->d_name, ".") != 0 &&
+          std::strcmp(entry->d_name, "..") != 0 && !walk_directory(path, options, visit, note))
+        return false;
+      continue;
+    }
 
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0) continue;
@@ -68,8 +83,7 @@ bool walk_directory(const std::string& dir, const WalkOptions& options, const Vi
   return true;
 }
 
-bool walk_scan_list(const std::string& list_path, const WalkOptions& options,
-                    const VisitFile& visit, const Note& note) {
+bool read_scan_list(const std::string& list_path, const VisitFile& visit_line) {
   std::FILE* list = std::fopen(list_path.c_str(), "r");
   if (list == nullptr) return false;
   char* line = nullptr;
@@ -78,12 +92,18 @@ bool walk_scan_list(const std::string& list_path, const WalkOptions& options,
   while ((n = ::getline(&line, &capacity, list)) != -1) {
     std::string path(line, static_cast<size_t>(n));
     if (!path.empty() && path.back() == '\n') path.pop_back();
-    bool go_on = is_directory(path) ? walk_directory(path, options, visit, note) : visit(path);
-    if (!go_on) break;
+    if (!visit_line(path)) break;
   }
   std::free(line);
   std::fclose(list);
   return true;
+}
+
+bool walk_scan_list(const std::string& list_path, const WalkOptions& options,
+                    const VisitFile& visit, const Note& note) {
+  return read_scan_list(list_path, [&](const std::string& path) {
+    return is_directory(path) ? walk_directory(path, options, visit, note) : visit(path);
+  });
 }
 
 }  // namespace yarrow::cli

@@ -29,6 +29,8 @@ bool walk_directory(const std::string& dir, const WalkOptions& options, const Vi
 
 // Each line of the list (a trailing '\n' removed, nothing else) is a file, or a directory to
 // walk. Returns false if the list cannot be opened.
+bool read_scan_list(const std::string& list_path, const VisitFile& visit_line);
+// The same, with each line stat'ed: directories walked, anything else visited.
 bool walk_scan_list(const std::string& list_path, const WalkOptions& options,
                     const VisitFile& visit, const Note& note);
 

@@ -29,6 +29,15 @@ class WorkQueue {
     return true;
   }
 
+  // Never blocks: false when the queue is full or closed.
+  bool try_push(std::string& item) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_ || items_.size() >= capacity_) return false;
+    items_.push_back(std::move(item));
+    if (consumers_waiting_ > 0) not_empty_.notify_one();
+    return true;
+  }
+
   // Blocks while empty; nullopt when closed and drained.
   std::optional<std::string> pop() {
     std::unique_lock<std::mutex> lock(mutex_);

@@ -65,7 +65,7 @@ TEST(Scanner, Files) {
   std::ofstream(dir / "empty.bin").close();
   std::ofstream(dir / "hello.bin") << "hello world";
   EXPECT_EQ(scanner.scan_file((dir / "missing.bin").string(), result), ScanStatus::kCannotOpen);
-  EXPECT_EQ(scanner.scan_file(dir.string(), result), ScanStatus::kCannotRead);
+  EXPECT_EQ(scanner.scan_file(dir.string(), result), ScanStatus::kIsDirectory);
   EXPECT_EQ(scanner.scan_file((dir / "empty.bin").string(), result), ScanStatus::kOk);
   EXPECT_TRUE(result.rules.empty());
   EXPECT_EQ(scanner.scan_file((dir / "hello.bin").string(), result), ScanStatus::kOk);
