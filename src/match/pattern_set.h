@@ -67,10 +67,10 @@ struct SpecDiagnostic {
 };
 
 struct BuildOptions {
-  // With two databases or more, compile them on a thread of their own while the verifiers'
-  // programs are built, then on this one too (faster with a free core; a higher memory peak
-  // since the peaks coincide). Otherwise, and always for a single database, the databases are
-  // compiled first and the programs after, when their memory is free again.
+  // Compile the databases on a thread of their own while the verifiers' programs are built,
+  // then on this one too: faster with a free core, and Vectorscan's garbage stays in that
+  // thread's heap (see PatternSet::build). Otherwise the databases are compiled first and the
+  // programs after, when that memory is free again.
   bool background_database = true;
 };
 

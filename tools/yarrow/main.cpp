@@ -7,6 +7,7 @@
 #include "compile_command.h"
 #include "export_command.h"
 #include "hunt_command.h"
+#include "rule_loading.h"
 #include "scan_command.h"
 #include "version.h"
 
@@ -49,10 +50,28 @@ void tune_allocator() {
 #endif
 }
 
+// Once the rules are built, most of the heap is the compiler's garbage: Vectorscan's compiler
+// alone peaks at tens of megabytes (it runs on a thread of its own, see PatternSet::build, so
+// its pages are not mixed with the rules'). mimalloc keeps freed pages for reuse, and the scan
+// never reuses them: resident memory after compiling signature-base 133 -> 89 MB, elastic
+// 57 -> 34 MB, for 1-3 ms. Pages are reset only here; during the scan, mimalloc's defaults.
+void release_free_memory() {
+#ifdef YARROW_HAVE_MIMALLOC
+  const long page_reset = mi_option_get(mi_option_page_reset);
+  const long delay = mi_option_get(mi_option_decommit_delay);
+  mi_option_set(mi_option_page_reset, 1);
+  mi_option_set(mi_option_decommit_delay, 0);
+  mi_collect(true);
+  mi_option_set(mi_option_page_reset, page_reset);
+  mi_option_set(mi_option_decommit_delay, delay);
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   tune_allocator();
+  yarrow::cli::set_after_build_hook(release_free_memory);
   if (argc < 2) {
     print_usage(stderr);
     return 1;

@@ -16,6 +16,8 @@
 namespace yarrow::cli {
 namespace {
 
+void (*after_build_hook)() = nullptr;
+
 bool looks_integer(const std::string& s) {
   size_t i = (!s.empty() && s[0] == '-') ? 1 : 0;
   if (i == s.size()) return false;
@@ -96,6 +98,8 @@ std::shared_ptr<const Rules> load_compiled_rules(const ScanArgs& args, const std
   return rules;
 }
 
+void set_after_build_hook(void (*hook)()) { after_build_hook = hook; }
+
 std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
                                         const std::vector<std::string>& rule_args, std::FILE* err) {
   CompilerOptions options;
@@ -161,6 +165,7 @@ std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
   if (args.fail_on_warnings && warnings > 0) return nullptr;
 
   std::shared_ptr<const Rules> rules = compiler.build();
+  if (after_build_hook != nullptr) after_build_hook();
   print_diagnostics(compiler.diagnostics(), seen, show_warnings, err);
   if (rules == nullptr && !compiler.has_errors())
     std::fprintf(err, "error: the rules could not be built\n");

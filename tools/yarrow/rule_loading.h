@@ -30,6 +30,10 @@ RuleArg split_rule_arg(const std::string& arg);
 std::shared_ptr<const Rules> load_compiled_rules(const ScanArgs& args, const std::string& path,
                                                  std::FILE* err);
 
+// Called by load_rules once rules are built from source, before any scanning thread starts:
+// main.cpp hands the compiler's garbage back to the system there (see release_free_memory).
+void set_after_build_hook(void (*hook)());
+
 // nullptr when the rules cannot be used (messages already printed to `err`).
 std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
                                         const std::vector<std::string>& rule_args, std::FILE* err);
