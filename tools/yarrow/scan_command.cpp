@@ -180,8 +180,7 @@ int scan_many(ScanSession& session, const ScanArgs& args, OutputSink& sink, bool
     // they are queued for every thread, or scanned here while the queue is full.
     VisitFile visit_listed_dir = [&](const std::string& file) {
       if (expired()) return false;
-      std::string item = file;
-      if (threads > 1 && queue.try_push(item)) return true;
+      if (threads > 1 && queue.try_push(file)) return true;
       session.scan_target(scanner, result, file);
       return true;
     };

@@ -29,11 +29,11 @@ class WorkQueue {
     return true;
   }
 
-  // Never blocks: false when the queue is full or closed.
-  bool try_push(std::string& item) {
+  // Never blocks: false (nothing copied) when the queue is full or closed.
+  bool try_push(const std::string& item) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_ || items_.size() >= capacity_) return false;
-    items_.push_back(std::move(item));
+    items_.push_back(item);
     if (consumers_waiting_ > 0) not_empty_.notify_one();
     return true;
   }
