@@ -192,7 +192,7 @@ class Extractor {
  private:
   static bool as_masked(const Node& n, uint8_t& value, uint8_t& mask) {
     if (n.kind != NodeKind::kBytes) return false;
-    size_t count = n.set.count();
+    size_t count = regex::byte_count(n.set);
     if (count >= 255) {
       value = 0, mask = 0;
       return true;
@@ -390,7 +390,7 @@ void flatten_positions(const Node& n, std::vector<const Node*>& out) {
 
 // Rarity of one position in bits: -log2 of the summed frequencies of the bytes it accepts.
 double position_rarity(const regex::ByteSet& set) {
-  if (set.count() > 16) return 0;
+  if (regex::byte_count(set) > 16) return 0;
   double p = 0;
   for (size_t b = set._Find_first(); b < set.size(); b = set._Find_next(b))
     p += std::ldexp(1.0, -byte_rarity(static_cast<uint8_t>(b)));
@@ -399,7 +399,7 @@ double position_rarity(const regex::ByteSet& set) {
 
 // The byte a position accepts when it accepts exactly one, else -1.
 int exact_byte(const Node* n) {
-  if (n == nullptr || n->set.count() != 1) return -1;
+  if (n == nullptr || regex::byte_count(n->set) != 1) return -1;
   return static_cast<int>(n->set._Find_first());
 }
 

@@ -203,7 +203,7 @@ struct Put {
   }
 
   void put_set(const regex::ByteSet& s) {
-    const size_t n = s.count();
+    const size_t n = regex::byte_count(s);
     if (n == 0) {
       w.u8(static_cast<uint8_t>(SetTag::kEmpty));
     } else if (n == 256) {

@@ -477,7 +477,14 @@ std::string describe(const Token& token) {
     default: break;
   }
   for (const Keyword& k : kKeywords) {
-    if (k.tok == token.kind) return "<" + std::string(k.word) + ">";
+    if (k.tok == token.kind) {
+      // Appended piece by piece: "<" + std::string(...) trips GCC 12's -Wrestrict false
+      // positive (GCC bug 105329).
+      std::string quoted = "<";
+      quoted += k.word;
+      quoted += '>';
+      return quoted;
+    }
   }
   if (!token.text.empty()) return "\"" + token.text + "\"";
   return "token";

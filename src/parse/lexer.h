@@ -29,6 +29,10 @@ class Lexer {
   Token next();
   const LexError& error() const { return error_; }
 
+  // Hands the text back (the lexer is done with it): the token stream lends a file's text to
+  // its lexer rather than copying it.
+  std::string take_text() { return std::move(text_); }
+
   // Byte offsets where each line starts (for SourceFile::line_starts).
   static std::vector<uint32_t> line_starts(const std::string& text);
 

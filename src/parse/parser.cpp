@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include "parse/parser_impl.h"
 
@@ -390,11 +389,12 @@ bool parse_file(const std::string& path, const ParseOptions& options, ast::Unit&
   std::string text;
   bool readable = in && !std::filesystem::is_directory(status);
   if (readable) {
+    size_t size = 0;
     if (std::filesystem::is_regular_file(status)) {
-      const auto size = std::filesystem::file_size(path, ec);
-      if (!ec) text.reserve(static_cast<size_t>(size));
+      const auto bytes = std::filesystem::file_size(path, ec);
+      if (!ec) size = static_cast<size_t>(bytes);
     }
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    read_stream(in, size, text);
     readable = !in.bad();
   }
   if (!readable) {

@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <system_error>
 
 namespace yarrow::parse {
@@ -17,13 +16,25 @@ bool read_whole_file(const std::string& path, std::string& out) {
   if (!fs::is_regular_file(path, ec)) return false;
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  out = buffer.str();
-  return true;
+  const uintmax_t size = fs::file_size(path, ec);
+  read_stream(in, ec ? 0 : static_cast<size_t>(size), out);
+  return !in.bad();
 }
 
 }  // namespace
+
+void read_stream(std::istream& in, size_t size_hint, std::string& out) {
+  constexpr size_t kBlock = 1 << 16;
+  out.reserve(out.size() + size_hint);
+  for (size_t want = size_hint > 0 ? size_hint : kBlock;; want = kBlock) {
+    const size_t had = out.size();
+    out.resize(had + want);
+    in.read(out.data() + had, static_cast<std::streamsize>(want));
+    out.resize(had + static_cast<size_t>(in.gcount()));
+    // The end, found without growing the string past a file's known size.
+    if (!in || in.peek() == std::char_traits<char>::eof()) break;
+  }
+}
 
 std::string canonical_key(const std::string& path) {
   std::error_code ec;
@@ -35,10 +46,20 @@ std::string canonical_key(const std::string& path) {
 TokenStream::TokenStream(ast::Unit& unit, Diagnostics& diags, const ParseOptions& options)
     : unit_(unit), diags_(diags), options_(options) {}
 
+TokenStream::~TokenStream() {
+  while (!stack_.empty()) pop_file();
+}
+
+void TokenStream::pop_file() {
+  Frame& top = stack_.back();
+  unit_.files[top.file].text = top.lexer->take_text();
+  stack_.pop_back();
+}
+
 void TokenStream::push_file(uint32_t file_index) {
   const ast::SourceFile& file = unit_.files[file_index];
   Frame frame;
-  frame.lexer = std::make_unique<Lexer>(file.text, file_index);
+  frame.lexer = std::make_unique<Lexer>(std::move(unit_.files[file_index].text), file_index);
   frame.file = file_index;
   frame.key = file.path.empty() ? std::string() : canonical_key(file.path);
   stack_.push_back(std::move(frame));
@@ -68,12 +89,12 @@ Token TokenStream::next() {
     if (token.kind == Tok::kError) {
       const LexError& e = top.lexer->error();
       report({top.file, e.offset, e.offset}, e.code, e.message, rule_);
-      stack_.clear();
+      while (!stack_.empty()) pop_file();
       return token;
     }
     if (token.kind == Tok::kInclude) {
       if (!open_include(token)) {
-        stack_.clear();
+        while (!stack_.empty()) pop_file();
         Token failed = token;
         failed.kind = Tok::kError;
         return failed;
@@ -81,7 +102,7 @@ Token TokenStream::next() {
       continue;
     }
     if (token.kind == Tok::kEof && stack_.size() > 1) {
-      stack_.pop_back();
+      pop_file();
       token.kind = Tok::kEndOfInclude;
       return token;
     }

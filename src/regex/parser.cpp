@@ -5,6 +5,14 @@
 #include "regex/ast.h"
 
 namespace yarrow::regex {
+
+#if defined(__x86_64__) && defined(__GNUC__)
+[[gnu::target_clones("popcnt", "default")]]
+#endif
+size_t byte_count(const ByteSet& set) {
+  return set.count();
+}
+
 namespace {
 
 struct ParseError {

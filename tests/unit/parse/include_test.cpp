@@ -3,7 +3,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
+#include "parse/token_stream.h"
 #include "test_util.h"
 
 namespace yarrow::parse::testing {
@@ -52,6 +54,51 @@ TEST_F(IncludeTest, RelativeToIncludingFile) {
   EXPECT_EQ(fs::path(p.unit.files[p.unit.rules[0].span.file].path).filename(), "b.yar");
   EXPECT_EQ(p.unit.imports.at(0).span.file, 2u);
   EXPECT_FALSE(p.unit.files[2].line_starts.empty());
+}
+
+// Each file's lexer borrows its text while it reads it; the unit gets every text back, also
+// when the parse stops with an error inside an include (exports quote the source).
+TEST_F(IncludeTest, UnitKeepsEveryFilesText) {
+  const std::string a_text = "include \"b.yar\"\nrule a { condition: b }\n";
+  const std::string b_text = "rule b { condition: true }\n";
+  const std::string top = write("sub/a.yar", a_text);
+  write("sub/b.yar", b_text);
+  Parsed p = parse_path(top);
+  ASSERT_TRUE(p.ok) << p.first_error();
+  ASSERT_EQ(p.unit.files.size(), 2u);
+  EXPECT_EQ(p.unit.files[0].text, a_text);
+  EXPECT_EQ(p.unit.files[1].text, b_text);
+
+  const std::string bad_text = "rule c { condition: ) }\n";
+  write("sub/bad.yar", bad_text);
+  const std::string top2_text = "include \"bad.yar\"\nrule d { condition: true }\n";
+  const std::string top2 = write("sub/top2.yar", top2_text);
+  Parsed q = parse_path(top2);
+  EXPECT_FALSE(q.ok);
+  ASSERT_EQ(q.unit.files.size(), 2u);
+  EXPECT_EQ(q.unit.files[0].text, top2_text);
+  EXPECT_EQ(q.unit.files[1].text, bad_text);
+}
+
+// Rule files are read in blocks: a file larger than a block, a file with no size to go by
+// (a stream), and sizes that changed since they were taken all read whole.
+TEST(ReadStream, ReadsEverythingWhateverTheHint) {
+  std::string big(200000, 'x');
+  for (size_t i = 0; i < big.size(); i += 7) big[i] = static_cast<char>('a' + i % 26);
+  std::string expected = "kept:";
+  expected += big;
+  for (size_t hint : {size_t{0}, size_t{1}, size_t{65536}, big.size() - 1, big.size(),
+                      big.size() + 1, big.size() * 2}) {
+    std::istringstream in(big);
+    std::string out = "kept:";
+    read_stream(in, hint, out);
+    EXPECT_FALSE(in.bad());
+    EXPECT_EQ(out, expected) << "hint " << hint;
+  }
+  std::istringstream empty("");
+  std::string out;
+  read_stream(empty, 0, out);
+  EXPECT_TRUE(out.empty());
 }
 
 TEST_F(IncludeTest, NoFallbackToCurrentDirectory) {
