@@ -546,10 +546,18 @@ std::shared_ptr<const Rules> Compiler::build() {
   out.kids.shrink_to_fit();
   out.rules.shrink_to_fit();
   out.infos.shrink_to_fit();
+  std::pair<detail::CompiledRules*, bool> prefilter_job{&out, false};
   if (!out.specs.empty()) {
     detail::assign_partitions(out);  // perf: which strings a scan may skip, by file header
     match::BuildOptions build_options;
     build_options.background_database = impl_->options.parallel_build;
+    // The rules' prefilter needs only the conditions: it is built while Vectorscan compiles.
+    build_options.beside_databases = [](void* context) {
+      auto& [rules, done] = *static_cast<std::pair<detail::CompiledRules*, bool>*>(context);
+      detail::build_prefilter(*rules);
+      done = true;
+    };
+    build_options.beside_context = &prefilter_job;
     std::vector<match::SpecDiagnostic> sdiags;
     out.patterns =
         match::PatternSet::build(out.specs, build_options, sdiags, impl_->checked);
@@ -582,7 +590,7 @@ std::shared_ptr<const Rules> Compiler::build() {
       return nullptr;
     }
   }
-  detail::build_prefilter(out);  // perf: which rules a scan may skip
+  if (!prefilter_job.second) detail::build_prefilter(out);  // perf: which rules a scan may skip
   return std::make_shared<const Rules>(std::move(impl_->out));
 }
 

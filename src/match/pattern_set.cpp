@@ -813,10 +813,12 @@ std::unique_ptr<const PatternSet> PatternSet::build(
       return x.spec_index < y.spec_index;
     });
   }
-  if (worker.joinable()) {
-    if (!failed) run_jobs();  // the databases the worker has not started
-    worker.join();
-  }
+  if (worker.joinable() && !failed) run_jobs();  // the databases the worker has not started
+  // The programs are final; the worker never reads them.
+  impl->verifiers.shrink_to_fit();
+  if (!failed && options.beside_databases != nullptr)
+    options.beside_databases(options.beside_context);
+  if (worker.joinable()) worker.join();
   for (const DatabaseJob& job : jobs) impl->dbs.push_back(job.db);  // freed with impl
   if (failed) return nullptr;
   for (const DatabaseJob& job : jobs) {
@@ -827,7 +829,6 @@ std::unique_ptr<const PatternSet> PatternSet::build(
     return nullptr;
   }
   release_patterns(*impl);
-  impl->verifiers.shrink_to_fit();
   impl->literals.shrink_to_fit();
   return std::unique_ptr<const PatternSet>(new PatternSet(std::move(impl)));
 }
