@@ -1,5 +1,6 @@
 #include "parse/parser.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -34,17 +35,21 @@ Parser::Parser(ast::Unit& unit, Diagnostics& diags, const ParseOptions& options,
     : unit_(unit), diags_(diags), options_(options), stream_(stream) {}
 
 const Token& Parser::peek(size_t ahead) {
-  while (lookahead_.size() <= ahead) {
-    lookahead_.push_back(stream_.next());
-    if (lookahead_.back().kind == Tok::kError) break;
+  ahead = std::min(ahead, kLookahead - 1);
+  while (look_count_ <= ahead) {
+    Token& slot = lookahead_[(look_first_ + look_count_) % kLookahead];
+    slot = stream_.next();
+    ++look_count_;
+    if (slot.kind == Tok::kError) break;
   }
-  return ahead < lookahead_.size() ? lookahead_[ahead] : lookahead_.back();
+  return lookahead_[(look_first_ + std::min(ahead, look_count_ - 1)) % kLookahead];
 }
 
 Token Parser::advance() {
   peek();
-  Token t = std::move(lookahead_.front());
-  lookahead_.pop_front();
+  Token t = std::move(lookahead_[look_first_]);
+  look_first_ = (look_first_ + 1) % kLookahead;
+  --look_count_;
   if (t.kind == Tok::kError) fail_unexpected(t);
   last_span_ = t.span;
   return t;

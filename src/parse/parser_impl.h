@@ -7,7 +7,7 @@
 // boolean cannot be an arithmetic operand. A parenthesised primary stays a primary.
 #pragma once
 
-#include <deque>
+#include <array>
 #include <stdexcept>
 #include <string>
 
@@ -81,7 +81,12 @@ class Parser {
   Diagnostics& diags_;
   const ParseOptions& options_;
   TokenStream& stream_;
-  std::deque<Token> lookahead_;
+  // The grammar needs two tokens of lookahead at most (`x % of`); a ring of them, where a
+  // deque allocated and freed a block every few tokens.
+  static constexpr size_t kLookahead = 2;
+  std::array<Token, kLookahead> lookahead_;
+  size_t look_first_ = 0;  // slot of the next token
+  size_t look_count_ = 0;
   ast::Span last_span_;  // the last consumed token's span (a copy of the token would copy its text)
   std::string rule_name_;  // rule being parsed, for diagnostics
   uint32_t depth_ = 0;
