@@ -186,7 +186,13 @@ def main():
                 times[tool].append(secs)
                 rss[tool] = max(rss[tool], peak)
                 outputs[tool] = (status, sorted(out.split(b"\n")))
-        compile_s = {t: statistics.median(run_once(compile_cmd[t])[0] for _ in range(args.runs)) for t in tools}
+        # The compiles alternate too: a two-thread compile of 0.1 s varies with what ran just
+        # before it (bench/RESULTS.md, session 12).
+        compile_runs = {t: [] for t in tools}
+        for _ in range(args.runs):
+            for tool in tools:
+                compile_runs[tool].append(run_once(compile_cmd[tool])[0])
+        compile_s = {t: statistics.median(compile_runs[t]) for t in tools}
         med = {t: statistics.median(times[t]) for t in tools}
         rate = {t: size / med[t] / 1e6 for t in tools}
         same = outputs["yara"] == outputs["yarrow"]
@@ -235,7 +241,7 @@ def main():
                 runs[i].append(run_once(cmd))
         row = [name] + [(statistics.median(r[0] for r in rs), max(r[1] for r in rs) / 1024) for rs in runs]
         loads.append(row)
-        print(f"{name}: compile yara {row[1][0]:.2f} s yarrow {row[2][0]:.2f} s; "
+        print(f"{name}: compile yara {row[1][0]:.3f} s yarrow {row[2][0]:.3f} s; "
               f"load yara {row[3][0]:.3f} s yarrow {row[4][0]:.3f} s", file=sys.stderr, flush=True)
 
     cmd = "python3 bench/bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
@@ -252,7 +258,7 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         print(f"| {r.name} | {r.rate['yara']:.0f} | {r.rate['yarrow']:.0f} | {r.rate['yarrow'] / r.rate['yara']:.2f}x | "
-              f"{r.rss['yara']:.0f} | {r.rss['yarrow']:.0f} | {r.compile['yara']:.2f} | {r.compile['yarrow']:.2f} | "
+              f"{r.rss['yara']:.0f} | {r.rss['yarrow']:.0f} | {r.compile['yara']:.3f} | {r.compile['yarrow']:.3f} | "
               f"{'yes' if r.same else 'NO'} |")
     by_name = {r.name: r for r in rows}
 
@@ -290,7 +296,7 @@ def main():
         print("| rules | yara compile s | yarrow compile s | yara -C load s | yarrow -C load s | RSS MiB yara / yarrow (source) | RSS MiB yara / yarrow (-C) |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for r in loads:
-            print(f"| {r[0]} | {r[1][0]:.2f} | {r[2][0]:.2f} | {r[3][0]:.3f} | {r[4][0]:.3f} | "
+            print(f"| {r[0]} | {r[1][0]:.3f} | {r[2][0]:.3f} | {r[3][0]:.3f} | {r[4][0]:.3f} | "
                   f"{r[1][1]:.0f} / {r[2][1]:.0f} | {r[3][1]:.0f} / {r[4][1]:.0f} |")
     seed = [r for r in rows if r.name.startswith("seed, big file")]
     if seed:
