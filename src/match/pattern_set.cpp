@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <deque>
+#include <mutex>
 #include <string_view>
 #include <system_error>
 #include <thread>
@@ -742,12 +743,32 @@ std::unique_ptr<const PatternSet> PatternSet::build(
   }
 
   std::vector<DatabaseJob> jobs;
-  // Partition databases compile independently: the largest first, each taken by whichever
-  // thread is free (the worker, and this thread once phase 2 is done).
+  // Partition databases compile independently, largest first in job_order. The worker takes
+  // them from the front. This thread takes them from the back: before phase 2 all but the
+  // largest (phase 2 would wait for that one), so that the programs then reuse the memory
+  // Vectorscan's compiler freed in this thread's heap (signature-base: the two databases
+  // compiled side by side peaked 20 MB higher, for the same compile time), and after phase 2
+  // whatever the worker has not started.
   std::vector<size_t> job_order;
-  std::atomic<size_t> next_job{0};
-  auto run_jobs = [&jobs, &job_order, &next_job] {
-    for (size_t i; (i = next_job.fetch_add(1)) < job_order.size();) jobs[job_order[i]].run();
+  std::mutex job_mutex;
+  size_t job_front = 0, job_back = 0;  // the unclaimed jobs: job_order[job_front, job_back)
+  auto run_from_front = [&] {
+    for (;;) {
+      std::unique_lock lock(job_mutex);
+      if (job_front == job_back) return;
+      const size_t job = job_order[job_front++];
+      lock.unlock();
+      jobs[job].run();
+    }
+  };
+  auto run_from_back = [&](size_t keep_first) {
+    for (;;) {
+      std::unique_lock lock(job_mutex);
+      if (job_back == job_front || job_back <= keep_first) return;
+      const size_t job = job_order[--job_back];
+      lock.unlock();
+      jobs[job].run();
+    }
   };
   std::thread worker;
   struct Joiner {
@@ -762,19 +783,22 @@ std::unique_ptr<const PatternSet> PatternSet::build(
     std::stable_sort(job_order.begin(), job_order.end(), [&jobs](size_t a, size_t b) {
       return jobs[a].exprs.size() > jobs[b].exprs.size();
     });
+    job_back = job_order.size();
     // The worker overlaps the databases with phase 2 (elastic: 15 ms of 120), and keeps
     // Vectorscan's compiler, whose garbage is most of the compile's peak, in a heap of its own
     // that the CLI hands back to the system once the build is over (see yarrow's main.cpp).
     if (options.background_database) {
       try {
-        worker = std::thread(run_jobs);
+        worker = std::thread(run_from_front);
       } catch (const std::system_error&) {
         // No thread to be had (thread limit, memory): this one compiles them all below.
       }
     }
     if (!worker.joinable()) {
-      run_jobs();
+      run_from_back(0);
       release_patterns(*impl);
+    } else {
+      run_from_back(1);
     }
   }
 
@@ -813,7 +837,7 @@ std::unique_ptr<const PatternSet> PatternSet::build(
       return x.spec_index < y.spec_index;
     });
   }
-  if (worker.joinable() && !failed) run_jobs();  // the databases the worker has not started
+  if (worker.joinable() && !failed) run_from_back(0);  // those the worker has not started
   // The programs are final; the worker never reads them.
   impl->verifiers.shrink_to_fit();
   if (!failed && options.beside_databases != nullptr)
