@@ -546,18 +546,27 @@ std::shared_ptr<const Rules> Compiler::build() {
   out.kids.shrink_to_fit();
   out.rules.shrink_to_fit();
   out.infos.shrink_to_fit();
-  std::pair<detail::CompiledRules*, bool> prefilter_job{&out, false};
+  // What the building thread does while Vectorscan compiles (BuildOptions::beside_databases).
+  struct BesideDatabases {
+    detail::CompiledRules* rules;
+    std::vector<std::shared_ptr<const match::CheckedSpec>>* checked;
+    bool prefilter_built = false;
+  } beside{&out, &impl_->checked};
   if (!out.specs.empty()) {
     detail::assign_partitions(out);  // perf: which strings a scan may skip, by file header
     match::BuildOptions build_options;
     build_options.background_database = impl_->options.parallel_build;
     // The rules' prefilter needs only the conditions: it is built while Vectorscan compiles.
+    // The strings' analyses are done with once the programs are built: freed then, they are
+    // not part of the peak, which comes as the largest database ends (signature-base: 4 MB).
     build_options.beside_databases = [](void* context) {
-      auto& [rules, done] = *static_cast<std::pair<detail::CompiledRules*, bool>*>(context);
-      detail::build_prefilter(*rules);
-      done = true;
+      auto& job = *static_cast<BesideDatabases*>(context);
+      job.checked->clear();
+      job.checked->shrink_to_fit();
+      detail::build_prefilter(*job.rules);
+      job.prefilter_built = true;
     };
-    build_options.beside_context = &prefilter_job;
+    build_options.beside_context = &beside;
     std::vector<match::SpecDiagnostic> sdiags;
     out.patterns =
         match::PatternSet::build(out.specs, build_options, sdiags, impl_->checked);
@@ -590,7 +599,7 @@ std::shared_ptr<const Rules> Compiler::build() {
       return nullptr;
     }
   }
-  if (!prefilter_job.second) detail::build_prefilter(out);  // perf: which rules a scan may skip
+  if (!beside.prefilter_built) detail::build_prefilter(out);  // perf: which rules a scan may skip
   return std::make_shared<const Rules>(std::move(impl_->out));
 }
 
