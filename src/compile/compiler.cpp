@@ -524,21 +524,15 @@ std::shared_ptr<const Rules> Compiler::build() {
   // The memo of checked strings is no longer needed. Freeing its tens of thousands of small
   // objects took elastic's compile over a millisecond; a helper thread frees them beside the
   // matcher's first phase, on the core the parser used, and before the memory peak.
-  std::thread memo_disposer;
+  std::jthread memo_disposer;  // joined when build() returns
   if (impl_->options.parallel_build) {
     try {
-      memo_disposer = std::thread([memo = std::move(impl_->string_checks)]() mutable { memo = {}; });
+      memo_disposer = std::jthread([memo = std::move(impl_->string_checks)]() mutable { memo = {}; });
     } catch (const std::system_error&) {
       // No thread to be had: the memo is freed below, on this one.
     }
   }
   impl_->string_checks = {};
-  struct Joiner {
-    std::thread& t;
-    ~Joiner() {
-      if (t.joinable()) t.join();
-    }
-  } join_disposer{memo_disposer};
   // The rules are final: drop the vectors' growth slack before the matcher's memory peak.
   out.specs.shrink_to_fit();
   out.strings.shrink_to_fit();

@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <bit>
 #include <array>
-#include <atomic>
 #include <deque>
 #include <mutex>
 #include <string_view>
@@ -770,13 +769,7 @@ std::unique_ptr<const PatternSet> PatternSet::build(
       jobs[job].run();
     }
   };
-  std::thread worker;
-  struct Joiner {
-    std::thread& t;
-    ~Joiner() {
-      if (t.joinable()) t.join();
-    }
-  } joiner{worker};
+  std::jthread worker;  // declared after what it works on: joined before those go
   if (!failed && !impl->literals.empty()) {
     group_literals(*impl, spec_partition, jobs);
     for (size_t j = 0; j < jobs.size(); ++j) job_order.push_back(j);
@@ -789,7 +782,7 @@ std::unique_ptr<const PatternSet> PatternSet::build(
     // that the CLI hands back to the system once the build is over (see yarrow's main.cpp).
     if (options.background_database) {
       try {
-        worker = std::thread(run_from_front);
+        worker = std::jthread(run_from_front);
       } catch (const std::system_error&) {
         // No thread to be had (thread limit, memory): this one compiles them all below.
       }

@@ -46,14 +46,16 @@ std::string canonical_key(const std::string& path) {
 TokenStream::TokenStream(ast::Unit& unit, Diagnostics& diags, const ParseOptions& options)
     : unit_(unit), diags_(diags), options_(options) {}
 
-TokenStream::~TokenStream() {
-  while (!stack_.empty()) pop_file();
-}
+TokenStream::~TokenStream() { pop_all_files(); }
 
 void TokenStream::pop_file() {
   Frame& top = stack_.back();
   unit_.files[top.file].text = top.lexer->take_text();
   stack_.pop_back();
+}
+
+void TokenStream::pop_all_files() {
+  while (!stack_.empty()) pop_file();
 }
 
 void TokenStream::push_file(uint32_t file_index) {
@@ -89,12 +91,12 @@ Token TokenStream::next() {
     if (token.kind == Tok::kError) {
       const LexError& e = top.lexer->error();
       report({top.file, e.offset, e.offset}, e.code, e.message, rule_);
-      while (!stack_.empty()) pop_file();
+      pop_all_files();
       return token;
     }
     if (token.kind == Tok::kInclude) {
       if (!open_include(token)) {
-        while (!stack_.empty()) pop_file();
+        pop_all_files();
         Token failed = token;
         failed.kind = Tok::kError;
         return failed;
