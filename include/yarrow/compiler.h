@@ -38,6 +38,11 @@ struct CompilerOptions {
   // the same rules and diagnostics, in the same order.
   bool parallel_build = true;
   size_t parallel_parse_min_bytes = 256 * 1024;
+  // 0: the strings' patterns go into one Vectorscan database per partition, the fastest to
+  // scan. Otherwise a partition of more patterns than this is compiled into several databases
+  // of about equal size: a lower memory peak and a faster compile, for a slower scan (see
+  // match::BuildOptions::max_database_patterns; the CLI's --low-memory).
+  size_t max_database_patterns = 0;
 };
 
 class Compiler {

@@ -550,6 +550,7 @@ std::shared_ptr<const Rules> Compiler::build() {
     detail::assign_partitions(out);  // perf: which strings a scan may skip, by file header
     match::BuildOptions build_options;
     build_options.background_database = impl_->options.parallel_build;
+    build_options.max_database_patterns = impl_->options.max_database_patterns;
     // The rules' prefilter needs only the conditions: it is built while Vectorscan compiles.
     // The strings' analyses are done with once the programs are built: freed then, they are
     // not part of the peak, which comes as the largest database ends (signature-base: 4 MB).

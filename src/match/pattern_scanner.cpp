@@ -397,8 +397,23 @@ PatternScanner::~PatternScanner() = default;
 
 void PatternScanner::reset() {
   Impl& s = *impl_;
-  for (uint32_t i : s.touched) s.matches[i].clear();
-  for (uint32_t i : s.touched_slots) s.unconfirmed[i].clear();
+  // A list that grew long on one file gives its memory back rather than holding it for every
+  // file after (a string with thousands of matches in one file of a directory scan).
+  constexpr size_t kKeptMatches = 1024;
+  for (uint32_t i : s.touched) {
+    if (s.matches[i].capacity() > kKeptMatches) {
+      std::vector<Match>().swap(s.matches[i]);
+    } else {
+      s.matches[i].clear();
+    }
+  }
+  for (uint32_t i : s.touched_slots) {
+    if (s.unconfirmed[i].capacity() > kKeptMatches) {
+      std::vector<PieceMatch>().swap(s.unconfirmed[i]);
+    } else {
+      s.unconfirmed[i].clear();
+    }
+  }
   for (size_t i : s.overflowed) s.disabled[i] = false;
   s.touched.clear();
   s.touched_slots.clear();
@@ -426,13 +441,15 @@ ScanOutcome PatternScanner::scan_block(std::span<const uint8_t> block, uint64_t 
   // strings and for which match wins when two land on the same offset.
   s.atomless_cursor = 0;
   std::fill(s.atomless_run_end.begin(), s.atomless_run_end.end(), 0);
-  // Partition 0 first: strings without atoms run along its hits. The other partitions'
-  // strings all have atoms, and no string spans two partitions, so each string still sees its
-  // hits in end-offset order.
-  for (size_t p = 0; p < s.set.dbs.size() && !block.empty(); ++p) {
-    hs_database_t* db = s.set.dbs[p];
+  // Partition 0's first database first: strings without atoms run along its hits, and those
+  // with atomless pieces have their literals there. The other databases' strings all have
+  // atoms, and no string spans two databases, so each string still sees its hits in end-offset
+  // order.
+  for (size_t d = 0; d < s.set.dbs.size() && !block.empty(); ++d) {
+    hs_database_t* db = s.set.dbs[d];
+    const size_t p = s.set.db_partition[d];
     if (db == nullptr || (p < 64 && p > 0 && ((limits.partitions >> p) & 1) == 0)) continue;
-    if (p > 0) s.run_atomless_until(block.size());
+    if (d > 0) s.run_atomless_until(block.size());
     auto cb = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
                  void* ctx) -> int {
       auto* self = static_cast<Impl*>(ctx);

@@ -1,4 +1,4 @@
-// Building a PatternSet: string specs -> literals for one Vectorscan database + regex verifiers.
+// Building a PatternSet: string specs -> literals for Vectorscan databases + regex verifiers.
 #include <algorithm>
 #include <bit>
 #include <array>
@@ -408,7 +408,10 @@ bool FixedPiece::uniform() const {
   }
   return !empty();
 }
-size_t PatternSet::partition_count() const { return impl_->dbs.size(); }
+size_t PatternSet::partition_count() const {
+  return impl_->db_partition.empty() ? 0 : impl_->db_partition.back() + size_t{1};
+}
+size_t PatternSet::database_count() const { return impl_->dbs.size(); }
 
 namespace {
 
@@ -495,12 +498,13 @@ std::vector<std::string> dense_atom_expansion(std::string_view pat) {
   return out;
 }
 
-// The Vectorscan database of every literal, as a job that can run on its own thread: it reads
-// only `exprs`, `flags` and `ids` (pointing into Impl::literal_patterns, untouched meanwhile).
+// One Vectorscan database, as a job that can run on its own thread: it reads only `exprs`,
+// `flags` and `ids` (pointing into Impl::literal_patterns and Impl::expansions, untouched
+// meanwhile).
 struct DatabaseJob {
+  uint8_t partition = 0;
   std::vector<const char*> exprs;
   std::vector<unsigned> flags, ids;
-  std::deque<std::string> expansions;  // exact literals standing for a dense masked atom
   hs_database_t* db = nullptr;
   std::string error;
   bool ok = true;
@@ -519,23 +523,101 @@ struct DatabaseJob {
   }
 };
 
+// Union-find over groups: the groups of one string, and so of every string sharing a group
+// with it, must go into one database (a string sees its hits in end-offset order).
+struct GroupSets {
+  std::vector<uint32_t> parent;
+  uint32_t find(uint32_t g) {
+    while (parent[g] != g) g = parent[g] = parent[parent[g]];
+    return g;
+  }
+  void join(uint32_t a, uint32_t b) {
+    a = find(a);
+    b = find(b);
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);
+  }
+};
+
+// plan_databases' dealing of a partition with more than `max_patterns` patterns among
+// databases of about equal size (see there): sets of groups, in order of their first group,
+// each into the current database until the next would overflow its share.
+void deal_groups(const PatternSet::Impl& impl, const std::vector<uint32_t>& group,
+                 const std::vector<bool>& pinned, const std::vector<uint8_t>& group_partition,
+                 const std::vector<uint32_t>& form_begin,
+                 const std::vector<size_t>& partition_forms, size_t max_patterns,
+                 std::vector<DatabaseJob>& jobs, std::vector<uint32_t>& group_job) {
+  const auto groups = static_cast<uint32_t>(group_partition.size());
+  GroupSets sets;
+  sets.parent.resize(groups);
+  for (uint32_t g = 0; g < groups; ++g) sets.parent[g] = g;
+  std::vector<uint8_t> set_pinned(groups, 0);
+  for (size_t i = 0; i < impl.literals.size(); ++i) {
+    if (i > 0 && impl.literals[i - 1].spec == impl.literals[i].spec)
+      sets.join(group[i - 1], group[i]);
+    if (pinned[impl.literals[i].spec]) set_pinned[group[i]] = 1;
+  }
+  std::vector<uint32_t> set_forms(groups, 0);
+  for (uint32_t g = 0; g < groups; ++g) {
+    const uint32_t root = sets.find(g);
+    set_forms[root] += form_begin[g + 1] - form_begin[g];
+    set_pinned[root] |= set_pinned[g];
+  }
+  std::vector<uint32_t> set_job(groups, 0);
+  for (size_t p = 0; p < partition_forms.size(); ++p) {
+    const size_t first_job = jobs.size();
+    const size_t forms_here = partition_forms[p];
+    const size_t count = std::max<size_t>(1, (forms_here + max_patterns - 1) / max_patterns);
+    const size_t target = (forms_here + count - 1) / count;
+    jobs.emplace_back().partition = static_cast<uint8_t>(p);
+    std::vector<size_t> job_forms{0};
+    // Pinned sets first, into the first database (a pinned set is in partition 0).
+    for (uint32_t g = 0; g < groups; ++g) {
+      if (group_partition[g] != p || sets.find(g) != g || set_pinned[g] == 0) continue;
+      set_job[g] = static_cast<uint32_t>(first_job);
+      job_forms.front() += set_forms[g];
+    }
+    // A set that does not fit opens the next database, unless this is the last one.
+    for (uint32_t g = 0; g < groups; ++g) {
+      if (group_partition[g] != p || sets.find(g) != g || set_pinned[g] != 0) continue;
+      if (job_forms.size() < count && job_forms.back() > 0 &&
+          job_forms.back() + set_forms[g] > target) {
+        jobs.emplace_back().partition = static_cast<uint8_t>(p);
+        job_forms.push_back(0);
+      }
+      set_job[g] = static_cast<uint32_t>(jobs.size() - 1);
+      job_forms.back() += set_forms[g];
+    }
+  }
+  for (uint32_t g = 0; g < groups; ++g) group_job[g] = set_job[sets.find(g)];
+}
+
 // Vectorscan's pure-literal API mishandles literals that start with a NUL byte (and was no
 // faster to compile here), so every literal goes through the regex API, fully escaped.
 // Identical patterns of different strings (shared strings, windows, atoms) are compiled once:
 // pattern id i stands for a group of literals, in literal order. Within one string, identical
 // atoms (alternatives) keep their own ids: the order Vectorscan reports them in decides which
 // alternative is reported, as yara's atom order does.
-void group_literals(PatternSet::Impl& impl, std::span<const uint8_t> spec_partition,
+// A partition of more than `max_patterns` patterns is dealt out among databases of about equal
+// size, whole strings (with whatever shares a group with them) at a time, in order; strings
+// marked in `pinned` (those with atomless pieces, verified along the first database's hits) go
+// into partition 0's first database.
+void plan_databases(PatternSet::Impl& impl, std::span<const uint8_t> spec_partition,
+                    const std::vector<bool>& pinned, size_t max_patterns,
                     std::vector<DatabaseJob>& jobs) {
   size_t partitions = 1;
   for (const Literal& lit : impl.literals)
     partitions = std::max<size_t>(partitions, spec_partition[lit.spec] + 1u);
-  jobs.resize(partitions);
   // Per partition and case: pattern text -> group.
   std::vector<std::array<std::unordered_map<std::string_view, uint32_t>, 2>> group_of(partitions);
   std::vector<uint32_t> group(impl.literals.size());
   std::vector<uint32_t> group_size;
   std::vector<uint32_t> last_member;  // per group
+  // Per group: its partition, whether it is caseless, and its Vectorscan expressions
+  // forms[form_begin[g], form_begin[g + 1]): the pattern, or the exact literals it stands for.
+  std::vector<uint8_t> group_partition;
+  std::vector<uint8_t> group_caseless;
+  std::vector<uint32_t> form_begin{0};
+  std::vector<const char*> forms;
   for (size_t i = 0; i < impl.literals.size(); ++i) {
     const bool caseless = impl.literal_caseless[i];
     const uint8_t partition = spec_partition[impl.literals[i].spec];
@@ -546,34 +628,51 @@ void group_literals(PatternSet::Impl& impl, std::span<const uint8_t> spec_partit
       fresh = true;
     }
     if (fresh) {
-      const auto id = static_cast<unsigned>(group_size.size());
       last_member.push_back(0);
       group_size.push_back(0);
-      DatabaseJob& job = jobs[partition];
-      auto forms = dense_atom_expansion(impl.literal_patterns[i]);
-      if (forms.empty()) {
-        job.exprs.push_back(impl.literal_patterns[i].c_str());
-        job.flags.push_back(caseless ? HS_FLAG_CASELESS : 0);
-        job.ids.push_back(id);
-      }
+      group_partition.push_back(partition);
+      group_caseless.push_back(caseless ? 1 : 0);
+      auto expanded = dense_atom_expansion(impl.literal_patterns[i]);
+      if (expanded.empty()) forms.push_back(impl.literal_patterns[i].c_str());
       // Each form under the group's id: at any offset at most one of them matches.
-      for (auto& form : forms) {
-        job.exprs.push_back(job.expansions.emplace_back(std::move(form)).c_str());
-        job.flags.push_back(caseless ? HS_FLAG_CASELESS : 0);
-        job.ids.push_back(id);
-      }
+      for (auto& form : expanded)
+        forms.push_back(impl.expansions.emplace_back(std::move(form)).c_str());
+      form_begin.push_back(static_cast<uint32_t>(forms.size()));
     }
     group[i] = it->second;
     last_member[it->second] = static_cast<uint32_t>(i);
     ++group_size[it->second];
   }
-  impl.group_begin.assign(group_size.size() + 1, 0);
-  for (size_t g = 0; g < group_size.size(); ++g)
+  const auto groups = static_cast<uint32_t>(group_size.size());
+  impl.group_begin.assign(groups + 1, 0);
+  for (size_t g = 0; g < groups; ++g)
     impl.group_begin[g + 1] = impl.group_begin[g] + group_size[g];
   impl.group_members.resize(impl.literals.size());
   std::vector<uint32_t> fill(impl.group_begin.begin(), impl.group_begin.end() - 1);
   for (size_t i = 0; i < impl.literals.size(); ++i)
     impl.group_members[fill[group[i]]++] = static_cast<uint32_t>(i);
+
+  // Which database of its partition each group goes to.
+  std::vector<size_t> partition_forms(partitions, 0);
+  for (uint32_t g = 0; g < groups; ++g)
+    partition_forms[group_partition[g]] += form_begin[g + 1] - form_begin[g];
+  std::vector<uint32_t> group_job(groups, 0);
+  if (max_patterns == 0 ||
+      *std::max_element(partition_forms.begin(), partition_forms.end()) <= max_patterns) {
+    for (size_t p = 0; p < partitions; ++p) jobs.emplace_back().partition = static_cast<uint8_t>(p);
+    for (uint32_t g = 0; g < groups; ++g) group_job[g] = group_partition[g];
+  } else {
+    deal_groups(impl, group, pinned, group_partition, form_begin, partition_forms, max_patterns,
+                jobs, group_job);
+  }
+  for (uint32_t g = 0; g < groups; ++g) {
+    DatabaseJob& job = jobs[group_job[g]];
+    for (uint32_t f = form_begin[g]; f < form_begin[g + 1]; ++f) {
+      job.exprs.push_back(forms[f]);
+      job.flags.push_back(group_caseless[g] != 0 ? HS_FLAG_CASELESS : 0);
+      job.ids.push_back(g);
+    }
+  }
 }
 
 // Whether two specs find the same matches (every field that shapes them is equal).
@@ -626,6 +725,8 @@ void release_patterns(PatternSet::Impl& impl) {
   impl.literal_patterns.shrink_to_fit();
   impl.literal_caseless.clear();
   impl.literal_caseless.shrink_to_fit();
+  impl.expansions.clear();
+  impl.expansions.shrink_to_fit();
 }
 
 }  // namespace
@@ -653,6 +754,7 @@ std::unique_ptr<const PatternSet> PatternSet::build(
   // 8-byte text windows already, measured with bench/): large sets keep windows of atom size.
   const bool long_windows = specs.size() <= kLongWindowMaxStrings;
   std::vector<uint8_t> spec_partition = agreed_partitions(specs, first_of_kind);
+  std::vector<bool> pinned(specs.size(), false);  // has atomless pieces (see plan_databases)
   impl->canonical.reserve(specs.size());
   impl->specs.reserve(specs.size());
   // Plain text that check() has seen: nothing to parse, and its warnings are reported already
@@ -722,9 +824,12 @@ std::unique_ptr<const PatternSet> PatternSet::build(
       info.gap_min[p + 1] = cs->pieces[p].gap_min;
       info.gap_max[p + 1] = cs->pieces[p].gap_max;
     }
-    // Atomless pieces run along the scan of partition 0's database.
-    for (const CheckedPiece& cp : cs->pieces)
-      if (cp.atoms.leaves.empty()) spec_partition[si] = 0;
+    // Atomless pieces run along the scan of partition 0's first database.
+    for (const CheckedPiece& cp : cs->pieces) {
+      if (!cp.atoms.leaves.empty()) continue;
+      spec_partition[si] = 0;
+      pinned[si] = true;
+    }
     const bool regex_string = spec.kind == StringSpec::Kind::kRegex;
     PendingSpec ps;
     ps.spec = si;
@@ -742,12 +847,12 @@ std::unique_ptr<const PatternSet> PatternSet::build(
   }
 
   std::vector<DatabaseJob> jobs;
-  // Partition databases compile independently, largest first in job_order. The worker takes
-  // them from the front. This thread takes them from the back: before phase 2 all but the
-  // largest (phase 2 would wait for that one), so that the programs then reuse the memory
-  // Vectorscan's compiler freed in this thread's heap (signature-base: the two databases
-  // compiled side by side peaked 20 MB higher, for the same compile time), and after phase 2
-  // whatever the worker has not started.
+  // The databases compile independently, largest first in job_order. The worker takes them
+  // from the front. This thread takes them from the back: before phase 2 all but the largest
+  // (phase 2 would wait for that one), so that the programs then reuse the memory Vectorscan's
+  // compiler freed in this thread's heap (signature-base: two databases compiled side by side
+  // peaked 20 MB higher, for the same compile time), and after phase 2 whatever the worker has
+  // not started.
   std::vector<size_t> job_order;
   std::mutex job_mutex;
   size_t job_front = 0, job_back = 0;  // the unclaimed jobs: job_order[job_front, job_back)
@@ -771,7 +876,7 @@ std::unique_ptr<const PatternSet> PatternSet::build(
   };
   std::jthread worker;  // declared after what it works on: joined before those go
   if (!failed && !impl->literals.empty()) {
-    group_literals(*impl, spec_partition, jobs);
+    plan_databases(*impl, spec_partition, pinned, options.max_database_patterns, jobs);
     for (size_t j = 0; j < jobs.size(); ++j) job_order.push_back(j);
     std::stable_sort(job_order.begin(), job_order.end(), [&jobs](size_t a, size_t b) {
       return jobs[a].exprs.size() > jobs[b].exprs.size();
@@ -836,7 +941,10 @@ std::unique_ptr<const PatternSet> PatternSet::build(
   if (!failed && options.beside_databases != nullptr)
     options.beside_databases(options.beside_context);
   if (worker.joinable()) worker.join();
-  for (const DatabaseJob& job : jobs) impl->dbs.push_back(job.db);  // freed with impl
+  for (const DatabaseJob& job : jobs) {  // freed with impl
+    impl->dbs.push_back(job.db);
+    impl->db_partition.push_back(job.partition);
+  }
   if (failed) return nullptr;
   for (const DatabaseJob& job : jobs) {
     if (job.ok) continue;

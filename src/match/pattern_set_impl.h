@@ -20,6 +20,7 @@
 #include <hs/hs.h>
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -145,9 +146,14 @@ struct PatternSet::Impl {
   std::vector<uint32_t> canonical;
   uint32_t piece_slots = 0;
   uint32_t max_pattern_bytes = 0;  // longest Vectorscan pattern: overlap between scan chunks
-  // One block-mode database per partition (null when it has no patterns); pattern id = group
-  // index, groups never span partitions.
+  // Block-mode databases, by partition: one or more per partition (null for a partition without
+  // patterns), a large partition's patterns dealt out among several (see
+  // BuildOptions::max_database_patterns). db_partition[d] is database d's partition, in
+  // ascending order. Pattern id = group index; a group, and every literal of a string, lies in
+  // one database, and strings with atomless pieces lie in partition 0's first.
   std::vector<hs_database_t*> dbs;
+  std::vector<uint8_t> db_partition;  // parallel to dbs
+  std::deque<std::string> expansions;  // build time only (exact literals of dense atoms)
 
   ~Impl() {
     for (hs_database_t* db : dbs)

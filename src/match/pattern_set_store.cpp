@@ -27,7 +27,7 @@ static_assert(sizeof(Literal) == 40, "Literal changed: update its field list bel
 static_assert(sizeof(Verifier) == 288, "Verifier changed: update its field list below");
 static_assert(sizeof(SpecInfo) == 64, "SpecInfo changed: update its field list below");
 static_assert(sizeof(TextCheck) == 40, "TextCheck changed: update its field list below");
-static_assert(sizeof(PatternSet::Impl) == 288,
+static_assert(sizeof(PatternSet::Impl) == 392,
               "PatternSet::Impl changed: update its field list below");
 static_assert(sizeof(regex::Inst) == 16, "regex::Inst changed: update put_inst / get_inst below");
 static_assert(sizeof(regex::Program) == 80,
@@ -104,8 +104,8 @@ void fields(Io& io, T& t) {
   io(t.caseless);
 }
 
-// Impl::dbs are stored apart (Vectorscan's own serialization); literal_patterns and
-// literal_caseless are build-time only (empty once built).
+// Impl::dbs and db_partition are stored apart (Vectorscan's own serialization);
+// literal_patterns, literal_caseless and expansions are build-time only (empty once built).
 template <class Io, class T>
   requires std::is_same_v<std::remove_const_t<T>, PatternSet::Impl>
 void fields(Io& io, T& impl) {
@@ -432,9 +432,11 @@ void write_pattern_set(const PatternSet& set, ByteWriter& out) {
   const PatternSet::Impl& impl = set.impl();
   Put put{out};
   fields(put, impl);
-  // Per partition: whether it has a database, then Vectorscan's bytes.
+  // Per database: its partition, whether it has patterns, then Vectorscan's bytes.
   out.var(impl.dbs.size());
-  for (hs_database_t* db : impl.dbs) {
+  for (size_t d = 0; d < impl.dbs.size(); ++d) {
+    hs_database_t* db = impl.dbs[d];
+    out.var(impl.db_partition[d]);
     out.var(db != nullptr ? 1 : 0);
     if (db == nullptr) continue;
     char* bytes = nullptr;
@@ -456,16 +458,25 @@ PatternSetLoad read_pattern_set(std::span<const uint8_t> bytes, size_t spec_coun
   ByteReader r(bytes);
   Get get{r};
   fields(get, *impl);
+  // Databases by partition, in ascending order, at most kMaxStoredDatabases of them.
+  constexpr uint64_t kMaxStoredDatabases = 4096;
   const uint64_t db_count = r.var();
   std::vector<std::optional<std::span<const uint8_t>>> blobs;  // nullopt: no database
-  for (uint64_t i = 0; r.ok() && i < db_count && i < 64; ++i) {
+  bool partitions_ok = true;
+  for (uint64_t i = 0; r.ok() && i < db_count && i < kMaxStoredDatabases; ++i) {
+    const uint64_t partition = r.var();
+    const uint64_t previous = impl->db_partition.empty() ? 0 : impl->db_partition.back();
+    if (partition >= 64 || partition < previous || partition > previous + 1 ||
+        (impl->db_partition.empty() && partition != 0))
+      partitions_ok = false;
+    impl->db_partition.push_back(static_cast<uint8_t>(partition & 63));
     if (r.var() != 0) {
       blobs.emplace_back(r.blob());
     } else {
       blobs.emplace_back();
     }
   }
-  if (!r.ok() || !r.at_end() || db_count > 64) {
+  if (!r.ok() || !r.at_end() || db_count > kMaxStoredDatabases || !partitions_ok) {
     result.message = "malformed pattern set";
     return result;
   }

@@ -40,6 +40,9 @@ class Check:
     yarrow_only: bool = False  # no oracle: `extra` judges the yarrow run alone
     compare_stdout: bool = True  # False: `extra` compares what is comparable
     subcommand: str | None = "scan"  # None: run `yarrow ARGS` (top-level options)
+    # Options of yarrow's own given to yarrow only, before `args` (e.g. --low-memory): the
+    # output must still be yara's.
+    yarrow_args: list[str] | None = None
 
 
 @dataclass
@@ -50,9 +53,9 @@ class Suite:
 
     def add(self, name: str, *args: str, sort: bool = False, stdin: bytes | None = None,
             extra=None, yarrow_only: bool = False, compare_stdout: bool = True,
-            subcommand: str | None = "scan") -> None:
+            subcommand: str | None = "scan", yarrow_args: list[str] | None = None) -> None:
         self.checks.append(Check(name, list(args), sort, stdin, extra, yarrow_only,
-                                 compare_stdout, subcommand))
+                                 compare_stdout, subcommand, yarrow_args))
 
     def main(self) -> int:
         parser = argparse.ArgumentParser(description=self.description)
@@ -108,7 +111,7 @@ def diff(a: bytes, b: bytes, sort: bool) -> str:
 
 def run_check(check: Check, work: Path, yara: str, yarrow: str) -> str | None:
     sub = [check.subcommand] if check.subcommand else []
-    mine = execute([yarrow, *sub, *check.args], work, check.stdin)
+    mine = execute([yarrow, *sub, *(check.yarrow_args or []), *check.args], work, check.stdin)
     if mine.status < 0 or mine.status >= 128:
         return f"yarrow crashed or hung (status {mine.status})\nstderr: {mine.stderr[-2000:]!r}"
     if check.yarrow_only:

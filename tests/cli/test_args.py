@@ -162,6 +162,10 @@ add("print_module_data", "-D", "r.yar", "t.bin")
 # yarrow's own convenience: a target and no rule file scans with the shipped rule pack (yara
 # needs a rule file and exits 1).
 add("default_rule_pack", "t.bin", extra=status_is(0), yarrow_only=True)
+# --low-memory changes how the rules are held, never what a scan finds.
+add("low_memory", "-s", "-m", "r.yar", "t.bin", yarrow_args=["--low-memory"])
+add("low_memory_threads", "-s", "-p", "2", "-r", "r.yar", ".", sort=True,
+    yarrow_args=["--low-memory"])
 # A number that names no file is a process id, as in yara; no such process: error, exit 1.
 add("pid_missing", "r.yar", "99999999")
 

@@ -14,7 +14,8 @@ so are the three public rule files (text full of the strings the rules look for)
 `--filtered` restores the old module-free comparison (bench/filter_modules.py).
 
 usage: realworld.py --yarrow BUILD/yarrow --ruleset elastic|signature-base|yara-rules
-                    [--mib 300] [--args "-s"] [--work DIR] [--filtered]
+                    [--mib 300] [--args "-s"] [--yarrow-args "--low-memory"] [--work DIR]
+                    [--filtered]
 """
 import glob
 import json
@@ -151,6 +152,7 @@ def main():
     ap.add_argument("--ruleset", required=True, choices=sorted(RULESETS))
     ap.add_argument("--mib", type=int, default=300)
     ap.add_argument("--args", default="", help="extra options for both tools, e.g. -s")
+    ap.add_argument("--yarrow-args", default="", help="extra options for yarrow only, e.g. --low-memory")
     ap.add_argument("--work", default=None)
     ap.add_argument("--filtered", action="store_true", help="module-free subset (old behaviour)")
     args = ap.parse_args()
@@ -186,7 +188,8 @@ def main():
     scan_list = os.path.join(corpus_dir, "corpus.txt")
     common = ["-w", "-p", "2", *EXTERNALS, *shlex.split(args.args), "--scan-list", rules, scan_list]
     results = {}
-    for name, cmd in (("yara", [args.yara, *common]), ("yarrow", [args.yarrow, "scan", *common])):
+    for name, cmd in (("yara", [args.yara, *common]),
+                      ("yarrow", [args.yarrow, "scan", *shlex.split(args.yarrow_args), *common])):
         r = subprocess.run(cmd, capture_output=True)
         results[name] = (r.returncode, sorted(r.stdout.split(b"\n")))
         print(f"{name}: exit {r.returncode}, {len(r.stdout.splitlines())} output lines")

@@ -17,6 +17,11 @@ namespace yarrow::cli {
 namespace {
 
 void (*after_build_hook)() = nullptr;
+void (*low_memory_hook)() = nullptr;
+
+// --low-memory: a partition's patterns in databases of at most this many. Signature-base's
+// 16,871 always-scanned patterns then take three databases; see docs/performance.md.
+constexpr size_t kLowMemoryDatabasePatterns = 8000;
 
 bool looks_integer(const std::string& s) {
   size_t i = (!s.empty() && s[0] == '-') ? 1 : 0;
@@ -99,11 +104,16 @@ std::shared_ptr<const Rules> load_compiled_rules(const ScanArgs& args, const std
 }
 
 void set_after_build_hook(void (*hook)()) { after_build_hook = hook; }
+void set_low_memory_hook(void (*hook)()) { low_memory_hook = hook; }
 
 std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
                                         const std::vector<std::string>& rule_args, std::FILE* err) {
   CompilerOptions options;
   options.max_strings_per_rule = static_cast<uint32_t>(args.max_strings_per_rule);
+  if (args.low_memory) {
+    options.max_database_patterns = kLowMemoryDatabasePatterns;
+    if (low_memory_hook != nullptr) low_memory_hook();
+  }
   Compiler compiler(options);
 
   // yara keeps going after a malformed -d (ignoring the rest) and only fails when the LAST

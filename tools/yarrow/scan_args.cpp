@@ -90,6 +90,9 @@ const OptionSpec kOptions[] = {
     {0, "max-process-memory", &ScanArgs::max_process_memory, 1,
      "read at most NUMBER bytes of each process's memory (default: all); the rest is skipped "
      "with a warning", "NUMBER"},
+    {0, "low-memory", &ScanArgs::low_memory, 1,
+     "compile the rules in less memory: smaller pattern databases, and freed memory given back "
+     "at once; large rule sets then scan slower (docs/performance.md)", nullptr},
 };
 // Options from "policy" on are yarrow's: their long form also takes its value from the next
 // argument (`--policy FILE`), which yara's parser never does.

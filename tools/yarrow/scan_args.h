@@ -53,6 +53,7 @@ struct ScanArgs {
   std::vector<std::string> pids;          // --pid: scan these processes' memory
   bool all_processes = false;             // --all-processes
   bool no_progress = false;               // --no-progress
+  bool low_memory = false;                // --low-memory
   int64_t max_process_memory = 0;         // --max-process-memory: bytes per process; <= 0 = all
 
   int64_t max_process_memory_chunk = 1073741824;  // bytes read from a process at once
