@@ -7,6 +7,7 @@ One command builds the corpus (bench/corpus.py), drops the rules that need the c
 workload with yara and yarrow alternately, several times each, and prints a Markdown table:
 median MB/s of each, the ratio, peak RSS, compile time, and whether the outputs are identical.
 It also measures single-core memory read bandwidth (bench/membw.cpp) in the same run.
+Two more rows run yarrow with --low-memory on signature-base, against yara as usual.
 
 usage: bench/bench.py [--yarrow build/yarrow] [--runs 3] [--mib 1024] [--quick] [--only NAME]
 """
@@ -122,7 +123,12 @@ def workloads(rules, work, slow_mib):
         together = [f"{n.replace('-', '_')}:{rules[n]}" for n in RULESETS]
         for p in ("1", "2"):
             w.append((f"all three, corpus {slow_mib} MiB, -p {p}", ["-w", "-p", p, *EXTERNALS], together, small))
-    return w
+    # yarrow's --low-memory (docs/cli.md) against the same yara runs as above.
+    if "signature-base" in rules:
+        for p in ("1", "2"):
+            w.append((f"signature-base, yarrow --low-memory, corpus, -p {p}", ["-w", "-p", p, *EXTERNALS],
+                      [rules["signature-base"]], corpus, ["--low-memory"]))
+    return [x if len(x) == 5 else (*x, []) for x in w]
 
 
 def main():
@@ -156,7 +162,7 @@ def main():
     open(empty, "wb").close()
     rows = []
     subset_workloads = []  # (name without "-p 1", options without -p, rules): for the threads check
-    for name, opts, rule_args, target in workloads(rules, args.work, args.slow_mib):
+    for name, opts, rule_args, target, yarrow_only in workloads(rules, args.work, args.slow_mib):
         if args.only not in name:
             continue
         if f"corpus {args.slow_mib} MiB" in name and name.endswith(", -p 1"):
@@ -173,9 +179,9 @@ def main():
         # 1.5 GB) and is reclaimed actively: files read 40 s ago by a slow yara run are gone
         # again. Each run of either tool starts with its target warmed.
         tools = {"yara": [args.yara, *opts, *rule_args, *target],
-                 "yarrow": [args.yarrow, "scan", *opts, *rule_args, *target]}
+                 "yarrow": [args.yarrow, "scan", *yarrow_only, *opts, *rule_args, *target]}
         compile_cmd = {"yara": [args.yara, *opts, *rule_args, empty],
-                       "yarrow": [args.yarrow, "scan", *opts, *rule_args, empty]}
+                       "yarrow": [args.yarrow, "scan", *yarrow_only, *opts, *rule_args, empty]}
         times = {"yara": [], "yarrow": []}
         rss = {"yara": 0, "yarrow": 0}
         outputs = {}

@@ -97,6 +97,8 @@ std::shared_ptr<const Rules> load_compiled_rules(const ScanArgs& args, const std
     }
     overrides.emplace_back(def.substr(0, eq), infer_define_value(def.substr(eq + 1)));
   }
+  // The databases are as stored; the allocator still gives memory back at once.
+  if (args.low_memory && low_memory_hook != nullptr) low_memory_hook();
   RulesFileError error;
   std::shared_ptr<const Rules> rules = load_rules_file(path, error, overrides);
   if (rules == nullptr) std::fprintf(err, "error: %s: %s\n", path.c_str(), error.message.c_str());

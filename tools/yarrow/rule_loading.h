@@ -33,8 +33,8 @@ std::shared_ptr<const Rules> load_compiled_rules(const ScanArgs& args, const std
 // Called by load_rules once rules are built from source, before any scanning thread starts:
 // main.cpp hands the compiler's garbage back to the system there (see release_free_memory).
 void set_after_build_hook(void (*hook)());
-// Called by load_rules before it compiles rules with --low-memory: main.cpp has the allocator
-// give memory back as soon as it is free.
+// Called by load_rules before it compiles rules, and by load_compiled_rules before it loads
+// them, with --low-memory: main.cpp has the allocator give memory back as soon as it is free.
 void set_low_memory_hook(void (*hook)());
 
 // nullptr when the rules cannot be used (messages already printed to `err`).

@@ -299,6 +299,23 @@ TEST_F(Forged, IntactCopyIsOnlyMissingItsDatabase) {
   EXPECT_EQ(load(store(*set), f_.specs.size()).status, Status::kIncompatible);
 }
 
+// Databases come by partition, in order, from partition 0, without a partition left out.
+TEST_F(Forged, DatabasePartitions) {
+  auto with_partitions = [&](std::vector<uint8_t> partitions) {
+    auto c = copy();
+    c->dbs.assign(partitions.size(), nullptr);  // "no database" entries: the order is checked
+    c->db_partition = std::move(partitions);
+    auto set = PatternSet::from_impl(std::move(c));
+    PatternSetLoad loaded = load(store(*set), f_.specs.size());
+    return loaded.status == Status::kCorrupt ? loaded.message : "";
+  };
+  EXPECT_EQ(with_partitions({1}), "malformed pattern set");
+  EXPECT_EQ(with_partitions({0, 2}), "malformed pattern set");
+  EXPECT_EQ(with_partitions({0, 1, 0}), "malformed pattern set");
+  EXPECT_EQ(with_partitions({0, 64}), "malformed pattern set");
+  EXPECT_EQ(with_partitions({0, 0, 1, 1, 2}), "");
+}
+
 TEST_F(Forged, LiteralIndices) {
   using Kind = yarrow::match::Literal::Kind;
   auto mutate = [&](auto change) {
