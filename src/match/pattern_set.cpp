@@ -73,6 +73,23 @@ std::string atom_pattern(const std::vector<regex::ByteSet>& positions, bool wide
   return pat;
 }
 
+// The bytes a literal_pattern() or atom_pattern() expression matches: one per plain character,
+// `\xHH` escape or `[...]` class.
+size_t pattern_bytes(std::string_view pat) {
+  size_t n = 0;
+  for (size_t i = 0; i < pat.size(); ++n) {
+    if (pat[i] == '\\') {
+      i += 4;
+    } else if (pat[i] == '[') {
+      const size_t close = pat.find(']', i);
+      i = close == std::string_view::npos ? pat.size() : close + 1;
+    } else {
+      ++i;
+    }
+  }
+  return n;
+}
+
 // Most bytes of an atom's context compared before a regex run.
 constexpr size_t kMaxContextBytes = 16;
 // Above this many strings, filter windows are no longer than atoms (see PatternSet::build).
@@ -543,7 +560,7 @@ struct GroupSets {
 // each into the current database until the next would overflow its share.
 void deal_groups(const PatternSet::Impl& impl, const std::vector<uint32_t>& group,
                  const std::vector<bool>& pinned, const std::vector<uint8_t>& group_partition,
-                 const std::vector<uint32_t>& form_begin,
+                 const std::vector<const char*>& forms, const std::vector<uint32_t>& form_begin,
                  const std::vector<size_t>& partition_forms, size_t max_patterns,
                  std::vector<DatabaseJob>& jobs, std::vector<uint32_t>& group_job) {
   const auto groups = static_cast<uint32_t>(group_partition.size());
@@ -557,10 +574,12 @@ void deal_groups(const PatternSet::Impl& impl, const std::vector<uint32_t>& grou
     if (pinned[impl.literals[i].spec]) set_pinned[group[i]] = 1;
   }
   std::vector<uint32_t> set_forms(groups, 0);
+  std::vector<uint8_t> set_short(groups, 0);  // has a pattern shorter than a full text window
   for (uint32_t g = 0; g < groups; ++g) {
     const uint32_t root = sets.find(g);
     set_forms[root] += form_begin[g + 1] - form_begin[g];
     set_pinned[root] |= set_pinned[g];
+    if (pattern_bytes(forms[form_begin[g]]) < kTextWindow) set_short[root] = 1;
   }
   std::vector<uint32_t> set_job(groups, 0);
   for (size_t p = 0; p < partition_forms.size(); ++p) {
@@ -576,16 +595,23 @@ void deal_groups(const PatternSet::Impl& impl, const std::vector<uint32_t>& grou
       set_job[g] = static_cast<uint32_t>(first_job);
       job_forms.front() += set_forms[g];
     }
-    // A set that does not fit opens the next database, unless this is the last one.
-    for (uint32_t g = 0; g < groups; ++g) {
-      if (group_partition[g] != p || sets.find(g) != g || set_pinned[g] != 0) continue;
-      if (job_forms.size() < count && job_forms.back() > 0 &&
-          job_forms.back() + set_forms[g] > target) {
-        jobs.emplace_back().partition = static_cast<uint8_t>(p);
-        job_forms.push_back(0);
+    // Sets with short patterns first, then those whose patterns all have 8 bytes: the
+    // databases of long patterns only are the fastest to scan (Vectorscan's literal matcher
+    // steps by its shortest pattern). A set that does not fit opens the next database, unless
+    // this is the last one.
+    for (uint8_t want_short : {1, 0}) {
+      for (uint32_t g = 0; g < groups; ++g) {
+        if (group_partition[g] != p || sets.find(g) != g || set_pinned[g] != 0 ||
+            set_short[g] != want_short)
+          continue;
+        if (job_forms.size() < count && job_forms.back() > 0 &&
+            job_forms.back() + set_forms[g] > target) {
+          jobs.emplace_back().partition = static_cast<uint8_t>(p);
+          job_forms.push_back(0);
+        }
+        set_job[g] = static_cast<uint32_t>(jobs.size() - 1);
+        job_forms.back() += set_forms[g];
       }
-      set_job[g] = static_cast<uint32_t>(jobs.size() - 1);
-      job_forms.back() += set_forms[g];
     }
   }
   for (uint32_t g = 0; g < groups; ++g) group_job[g] = set_job[sets.find(g)];
@@ -662,8 +688,8 @@ void plan_databases(PatternSet::Impl& impl, std::span<const uint8_t> spec_partit
     for (size_t p = 0; p < partitions; ++p) jobs.emplace_back().partition = static_cast<uint8_t>(p);
     for (uint32_t g = 0; g < groups; ++g) group_job[g] = group_partition[g];
   } else {
-    deal_groups(impl, group, pinned, group_partition, form_begin, partition_forms, max_patterns,
-                jobs, group_job);
+    deal_groups(impl, group, pinned, group_partition, forms, form_begin, partition_forms,
+                max_patterns, jobs, group_job);
   }
   for (uint32_t g = 0; g < groups; ++g) {
     DatabaseJob& job = jobs[group_job[g]];
