@@ -117,6 +117,7 @@ struct CompiledString {
   uint32_t rule = 0;        // owning rule
   std::string id;           // "$a" or "$"
   bool is_private = false;  // `private` modifier: matches are used but never reported
+  bool is_hex = false;      // a hex string (yara prints its matches as hex bytes)
   // yara's fixed-offset optimisation: a string used only as `$a at C` keeps only the match
   // at C (which -s shows).
   std::optional<int64_t> fixed_offset;
@@ -180,7 +181,9 @@ struct CompiledRules {
   std::vector<CompiledRegex> regexes;
   uint32_t loop_slots = 0;  // loop variable slots any condition needs
   std::unique_ptr<const match::PatternSet> patterns;  // null when there are no strings
-  std::vector<match::StringSpec> specs;  // kept for serialisation and rebuilding
+  // Kept for serialisation and rebuilding; empty in rules compiled with
+  // CompilerOptions::keep_string_specs false (they cannot be saved).
+  std::vector<match::StringSpec> specs;
   RulePrefilter prefilter;  // derived from the conditions; rebuilt, never serialised
   // Gate of matcher partition p (p >= 1) at p - 1; derived from the conditions like the
   // prefilter, and assigned to specs[].partition before the pattern set is built.

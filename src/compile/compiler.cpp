@@ -335,6 +335,7 @@ bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, 
     cs.is_private = std::any_of(decl.modifiers.begin(), decl.modifiers.end(), [](const auto& m) {
       return m.kind == ast::Modifier::Kind::kPrivate;
     });
+    cs.is_hex = specs[i].kind == match::StringSpec::Kind::kHex;
     out->strings.push_back(std::move(cs));
     out->specs.push_back(std::move(specs[i]));
     checked.push_back(std::move(checked_specs[i]));
@@ -545,7 +546,8 @@ std::shared_ptr<const Rules> Compiler::build() {
     detail::CompiledRules* rules;
     std::vector<std::shared_ptr<const match::CheckedSpec>>* checked;
     bool prefilter_built = false;
-  } beside{&out, &impl_->checked};
+    bool drop_specs = false;
+  } beside{&out, &impl_->checked, false, !impl_->options.keep_string_specs};
   if (!out.specs.empty()) {
     detail::assign_partitions(out);  // perf: which strings a scan may skip, by file header
     match::BuildOptions build_options;
@@ -560,6 +562,10 @@ std::shared_ptr<const Rules> Compiler::build() {
       job.checked->shrink_to_fit();
       detail::build_prefilter(*job.rules);
       job.prefilter_built = true;
+      if (job.drop_specs) {  // signature-base: 7 MB
+        job.rules->specs.clear();
+        job.rules->specs.shrink_to_fit();
+      }
     };
     build_options.beside_context = &beside;
     std::vector<match::SpecDiagnostic> sdiags;

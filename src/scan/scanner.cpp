@@ -262,7 +262,7 @@ ScanStatus Scanner::Impl::finish(eval::EvalInput& input, std::span<const uint8_t
       const detail::CompiledString& cs = compiled.strings[s];
       StringMatches sm;
       sm.id = cs.id;
-      sm.is_hex = compiled.specs[s].kind == match::StringSpec::Kind::kHex;
+      sm.is_hex = cs.is_hex;
       // Matches of `private` strings are used by conditions but never reported.
       if (!cs.is_private) {
         sm.matches.reserve(match_spans[s].size());

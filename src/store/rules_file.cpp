@@ -328,6 +328,8 @@ bool read_payload(Reader& r, CompiledRules& c) {
   const size_t spec_count = r.count(16);
   c.specs.reserve(spec_count);
   for (size_t i = 0; i < spec_count && r.ok(); ++i) c.specs.push_back(read_spec(r));
+  for (size_t i = 0; i < c.strings.size() && i < c.specs.size(); ++i)
+    c.strings[i].is_hex = c.specs[i].kind == match::StringSpec::Kind::kHex;
   return r.ok() && r.at_end();
 }
 
@@ -518,6 +520,12 @@ void fail(RulesFileError& error, RulesFileError::Kind kind, std::string message)
   error.message = std::move(message);
 }
 
+// Rules compiled with CompilerOptions::keep_string_specs false have no specs to store.
+bool can_serialize(const Rules& rules) {
+  const CompiledRules& c = rules.compiled();
+  return c.specs.size() == c.strings.size();
+}
+
 }  // namespace
 
 bool looks_like_rules_file(std::span<const uint8_t> bytes) {
@@ -525,6 +533,7 @@ bool looks_like_rules_file(std::span<const uint8_t> bytes) {
 }
 
 std::string serialize_rules(const Rules& rules) {
+  if (!can_serialize(rules)) return {};
   std::string payload = write_payload(rules.compiled());
   uint8_t digest[kChecksumSize] = {};
   checksum({reinterpret_cast<const uint8_t*>(payload.data()), payload.size()}, digest);
@@ -678,6 +687,11 @@ std::shared_ptr<const Rules> deserialize_rules(std::span<const uint8_t> bytes,
 }
 
 bool save_rules_file(const Rules& rules, const std::string& path, RulesFileError& error) {
+  if (!can_serialize(rules)) {
+    fail(error, RulesFileError::Kind::kIo,
+         "these rules were compiled without their string specs and cannot be saved");
+    return false;
+  }
   std::string bytes = serialize_rules(rules);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

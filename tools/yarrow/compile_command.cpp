@@ -98,7 +98,7 @@ int run_compile_command(const std::vector<std::string>& args) {
   }
   if (positional.empty()) return usage_error("needs at least one rule file");
 
-  std::shared_ptr<const Rules> rules = load_rules(options, positional, stderr);
+  std::shared_ptr<const Rules> rules = load_rules(options, positional, stderr, /*for_saving=*/true);
   if (rules == nullptr) return 1;
   RulesFileError error;
   if (!save_rules_file(*rules, output, error)) {

@@ -109,9 +109,11 @@ void set_after_build_hook(void (*hook)()) { after_build_hook = hook; }
 void set_low_memory_hook(void (*hook)()) { low_memory_hook = hook; }
 
 std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
-                                        const std::vector<std::string>& rule_args, std::FILE* err) {
+                                        const std::vector<std::string>& rule_args, std::FILE* err,
+                                        bool for_saving) {
   CompilerOptions options;
   options.max_strings_per_rule = static_cast<uint32_t>(args.max_strings_per_rule);
+  options.keep_string_specs = for_saving;
   if (args.low_memory) {
     options.max_database_patterns = kLowMemoryDatabasePatterns;
     if (low_memory_hook != nullptr) low_memory_hook();

@@ -37,8 +37,10 @@ void set_after_build_hook(void (*hook)());
 // them, with --low-memory: main.cpp has the allocator give memory back as soon as it is free.
 void set_low_memory_hook(void (*hook)());
 
-// nullptr when the rules cannot be used (messages already printed to `err`).
+// nullptr when the rules cannot be used (messages already printed to `err`). Rules compiled
+// `for_saving` keep their string specs (CompilerOptions::keep_string_specs); a scan drops them.
 std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
-                                        const std::vector<std::string>& rule_args, std::FILE* err);
+                                        const std::vector<std::string>& rule_args, std::FILE* err,
+                                        bool for_saving = false);
 
 }  // namespace yarrow::cli

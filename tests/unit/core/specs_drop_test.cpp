@@ -1,0 +1,98 @@
+// Rules compiled without their string specs (CompilerOptions::keep_string_specs = false, what
+// `yarrow scan` does): the same scan results, hex strings still known as hex, and a clear
+// refusal to save them.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "compile/compiled_rules.h"
+#include "test_support.h"
+#include "yarrow/rules_file.h"
+
+namespace yarrow::test {
+namespace {
+
+constexpr const char* kRules = R"(
+rule text { strings: $a = "alpha" wide ascii $b = "beta" nocase condition: any of them }
+rule hex { strings: $h = { 61 6C [1-2] 68 61 } $i = { 62 65 74 61 } condition: $h or $i }
+rule regex { strings: $r = /g[a-z]mma/ condition: #r == 2 }
+rule gated { strings: $m = "delta" condition: uint16(0) == 0x5a4d and $m }
+)";
+
+std::shared_ptr<const Rules> build(bool keep_specs) {
+  CompilerOptions options;
+  options.keep_string_specs = keep_specs;
+  Compiler compiler(options);
+  compiler.add_source(kRules, "default", "specs.yar");
+  return compiler.build();
+}
+
+std::string render(const std::shared_ptr<const Rules>& rules, const std::string& data) {
+  ScanOptions options;
+  options.report_non_matching = true;
+  Scanner scanner(rules, options);
+  ScanResult result;
+  EXPECT_EQ(scanner.scan_memory({reinterpret_cast<const uint8_t*>(data.data()), data.size()},
+                                result),
+            ScanStatus::kOk);
+  std::ostringstream o;
+  for (const RuleMatch& m : result.rules) {
+    o << m.rule->name << (m.matched ? " +" : " -") << "\n";
+    for (const StringMatches& s : m.strings) {
+      o << "  " << s.id << (s.is_hex ? " hex" : "") << ":";
+      for (const StringMatch& x : s.matches) o << " " << x.offset << "/" << x.length;
+      o << "\n";
+    }
+  }
+  return o.str();
+}
+
+TEST(SpecsDrop, SameResultsWithoutTheSpecs) {
+  auto kept = build(true);
+  auto dropped = build(false);
+  ASSERT_NE(kept, nullptr);
+  ASSERT_NE(dropped, nullptr);
+  EXPECT_EQ(kept->compiled().specs.size(), 6u);
+  EXPECT_TRUE(dropped->compiled().specs.empty());
+  const std::string wide_alpha("a\0l\0p\0h\0a\0", 10);
+  for (const std::string& data :
+       {std::string("MZ alpha BETA alxha gamma gzmma delta beta ") + wide_alpha,
+        std::string("ZM alpha gamma delta"), std::string()}) {
+    const std::string want = render(kept, data);
+    EXPECT_EQ(render(dropped, data), want);
+  }
+  const std::string got = render(dropped, "MZ alpha alxha beta gamma gzmma delta");
+  EXPECT_NE(got.find("  $h hex: 3/5 9/5\n"), std::string::npos) << got;
+  EXPECT_NE(got.find("  $i hex: 15/4\n"), std::string::npos) << got;
+  EXPECT_NE(got.find("  $a: 3/5"), std::string::npos) << got;
+  EXPECT_NE(got.find("gated +"), std::string::npos) << got;
+}
+
+TEST(SpecsDrop, RulesWithoutSpecsAreNotSaved) {
+  auto dropped = build(false);
+  ASSERT_NE(dropped, nullptr);
+  EXPECT_TRUE(serialize_rules(*dropped).empty());
+  const auto path = std::filesystem::temp_directory_path() / "yarrow_specs_drop.yrc";
+  RulesFileError error;
+  EXPECT_FALSE(save_rules_file(*dropped, path.string(), error));
+  EXPECT_NE(error.message.find("cannot be saved"), std::string::npos) << error.message;
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+// Loaded rules know their hex strings from the stored specs.
+TEST(SpecsDrop, LoadedRulesKnowTheirHexStrings) {
+  auto kept = build(true);
+  ASSERT_NE(kept, nullptr);
+  const std::string bytes = serialize_rules(*kept);
+  RulesFileError error;
+  auto loaded = deserialize_rules({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()},
+                                  error);
+  ASSERT_NE(loaded, nullptr) << error.message;
+  const std::string data = "MZ alpha alxha beta gamma gzmma delta";
+  EXPECT_EQ(render(loaded, data), render(kept, data));
+  EXPECT_NE(render(loaded, data).find("  $h hex:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace yarrow::test
