@@ -105,31 +105,6 @@ std::string target(uint32_t seed, const std::string& head) {
   return out;
 }
 
-// A comparable rendering of a result: every listed rule, matched or not, with its matches.
-std::string render(const ScanResult& result) {
-  std::ostringstream o;
-  for (const RuleMatch& m : result.rules) {
-    o << m.rule->name << (m.matched ? " +" : " -") << "\n";
-    for (const StringMatches& s : m.strings)
-      for (const StringMatch& x : s.matches)
-        o << "  " << s.id << "@" << x.offset << ":" << x.length << "\n";
-  }
-  for (const std::string& w : result.warnings) o << "warning " << w << "\n";
-  return o.str();
-}
-
-std::string scan(const std::shared_ptr<const Rules>& rules, const std::string& data,
-                 bool non_matching) {
-  ScanOptions options;
-  options.report_non_matching = non_matching;
-  Scanner scanner(rules, options);
-  ScanResult result;
-  EXPECT_EQ(scanner.scan_memory({reinterpret_cast<const uint8_t*>(data.data()), data.size()},
-                                result),
-            ScanStatus::kOk);
-  return render(result);
-}
-
 std::shared_ptr<const Rules> build(size_t max_database_patterns) {
   CompilerOptions options;
   options.max_database_patterns = max_database_patterns;
@@ -178,15 +153,15 @@ TEST(DatabaseSplit, ResultsAreThoseOfOneDatabasePerPartition) {
       for (const std::string head : {"MZ\x90", "ZM"}) {
         const std::string data = target(seed, head);
         for (bool non_matching : {false, true}) {
-          const std::string want = scan(whole, data, non_matching);
-          EXPECT_EQ(scan(split, data, non_matching), want) << "cap " << cap << " seed " << seed;
-          EXPECT_EQ(scan(loaded, data, non_matching), want) << "cap " << cap << " seed " << seed;
+          const std::string want = scan_rendered(whole, data, non_matching);
+          EXPECT_EQ(scan_rendered(split, data, non_matching), want) << "cap " << cap << " seed " << seed;
+          EXPECT_EQ(scan_rendered(loaded, data, non_matching), want) << "cap " << cap << " seed " << seed;
         }
       }
     }
   }
   // Sanity: the data reaches the chained strings, the twins and both partitions.
-  const std::string got = scan(whole, target(1, "MZ\x90"), false);
+  const std::string got = scan_rendered(whole, target(1, "MZ\x90"), false);
   for (const char* rule : {"chained_a +", "chained_b +", "chained_c +", "twin_a +", "twin_b +",
                            "atomless +",
                            "mz0 +", "text0 +"})

@@ -52,30 +52,6 @@ std::string with_tokens(std::string head) {
   return head;
 }
 
-// A comparable rendering of a result: every listed rule, matched or not, with its matches.
-std::string render(const ScanResult& result) {
-  std::ostringstream o;
-  for (const RuleMatch& m : result.rules) {
-    o << m.rule->name << (m.matched ? " +" : " -") << "\n";
-    for (const StringMatches& s : m.strings)
-      for (const StringMatch& x : s.matches) o << "  " << s.id << "@" << x.offset << "\n";
-  }
-  for (const std::string& w : result.warnings) o << "warning " << w << "\n";
-  return o.str();
-}
-
-std::string scan(const std::shared_ptr<const Rules>& rules, const std::string& data,
-                 bool non_matching) {
-  ScanOptions options;
-  options.report_non_matching = non_matching;
-  Scanner scanner(rules, options);
-  ScanResult result;
-  EXPECT_EQ(scanner.scan_memory({reinterpret_cast<const uint8_t*>(data.data()), data.size()},
-                                result),
-            ScanStatus::kOk);
-  return render(result);
-}
-
 class OneBlock : public BlockReader {
  public:
   explicit OneBlock(std::string data) : data_(std::move(data)) {}
@@ -125,9 +101,9 @@ TEST(Partitions, ResultsAreThoseOfOneDatabase) {
   EXPECT_EQ(loaded->compiled().patterns->partition_count(), 3u);
   for (const std::string& data : targets()) {
     for (bool non_matching : {false, true}) {
-      const std::string want = scan(plain.rules, data, non_matching);
-      EXPECT_EQ(scan(gated.rules, data, non_matching), want) << data.substr(0, 4);
-      EXPECT_EQ(scan(loaded, data, non_matching), want) << data.substr(0, 4);
+      const std::string want = scan_rendered(plain.rules, data, non_matching);
+      EXPECT_EQ(scan_rendered(gated.rules, data, non_matching), want) << data.substr(0, 4);
+      EXPECT_EQ(scan_rendered(loaded, data, non_matching), want) << data.substr(0, 4);
     }
     // The matched rules themselves are yara's.
     if (auto yara = ask_yara(ruleset(true), data)) {
@@ -136,9 +112,9 @@ TEST(Partitions, ResultsAreThoseOfOneDatabase) {
     }
   }
   // Sanity: the data exercises both sides of each gate.
-  EXPECT_NE(scan(gated.rules, targets()[0], false).find("mz0 +"), std::string::npos);
-  EXPECT_NE(scan(gated.rules, targets()[2], false).find("elf0 +"), std::string::npos);
-  EXPECT_NE(scan(gated.rules, targets()[1], true).find("mz0 -\n  $s1@"), std::string::npos);
+  EXPECT_NE(scan_rendered(gated.rules, targets()[0], false).find("mz0 +"), std::string::npos);
+  EXPECT_NE(scan_rendered(gated.rules, targets()[2], false).find("elf0 +"), std::string::npos);
+  EXPECT_NE(scan_rendered(gated.rules, targets()[1], true).find("mz0 -\n  $s1@"), std::string::npos);
 }
 
 TEST(Partitions, ProcessMemorySkipsGatedDatabasesButListsTheirStrings) {

@@ -28,14 +28,9 @@ std::shared_ptr<const Rules> build(bool keep_specs) {
   return compiler.build();
 }
 
+// Every rule with its strings, hex or not, and their matches.
 std::string render(const std::shared_ptr<const Rules>& rules, const std::string& data) {
-  ScanOptions options;
-  options.report_non_matching = true;
-  Scanner scanner(rules, options);
-  ScanResult result;
-  EXPECT_EQ(scanner.scan_memory({reinterpret_cast<const uint8_t*>(data.data()), data.size()},
-                                result),
-            ScanStatus::kOk);
+  const ScanResult result = scan_result(rules, data, true);
   std::ostringstream o;
   for (const RuleMatch& m : result.rules) {
     o << m.rule->name << (m.matched ? " +" : " -") << "\n";

@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include <gtest/gtest.h>
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -18,6 +20,35 @@ Compiled compile(const std::string& text,
   out.rules = compiler.build();
   out.diags = compiler.diagnostics();
   return out;
+}
+
+ScanResult scan_result(const std::shared_ptr<const Rules>& rules, const std::string& data,
+                       bool non_matching) {
+  ScanOptions options;
+  options.report_non_matching = non_matching;
+  Scanner scanner(rules, options);
+  ScanResult result;
+  EXPECT_EQ(scanner.scan_memory({reinterpret_cast<const uint8_t*>(data.data()), data.size()},
+                                result),
+            ScanStatus::kOk);
+  return result;
+}
+
+std::string scan_rendered(const std::shared_ptr<const Rules>& rules, const std::string& data,
+                          bool non_matching) {
+  return render(scan_result(rules, data, non_matching));
+}
+
+std::string render(const ScanResult& result) {
+  std::ostringstream o;
+  for (const RuleMatch& m : result.rules) {
+    o << m.rule->name << (m.matched ? " +" : " -") << "\n";
+    for (const StringMatches& s : m.strings)
+      for (const StringMatch& x : s.matches)
+        o << "  " << s.id << "@" << x.offset << ":" << x.length << "\n";
+  }
+  for (const std::string& w : result.warnings) o << "warning " << w << "\n";
+  return o.str();
 }
 
 std::set<std::string> matching_rules(const std::shared_ptr<const Rules>& rules,

@@ -33,6 +33,16 @@ struct YaraAnswer {
 std::optional<YaraAnswer> ask_yara(const std::string& text, const std::string& data,
                                    const std::string& extra_args = "");
 
+// `data` scanned in memory, non-matching rules listed too when asked.
+ScanResult scan_result(const std::shared_ptr<const Rules>& rules, const std::string& data,
+                       bool non_matching);
+// A scan's result, rendered comparably: every listed rule, matched or not, with its matches
+// (id@offset:length), then the warnings.
+std::string render(const ScanResult& result);
+// `data` scanned in memory (non-matching rules listed too when asked), rendered.
+std::string scan_rendered(const std::shared_ptr<const Rules>& rules, const std::string& data,
+                          bool non_matching);
+
 // The first error diagnostic, if any.
 const Diagnostic* first_error(const Diagnostics& diags);
 
