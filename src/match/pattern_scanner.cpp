@@ -3,6 +3,7 @@
 // chained hex pieces combined with their gaps).
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "match/pattern_set_impl.h"
 #include "regex/lazy_dfa.h"
@@ -399,21 +400,16 @@ void PatternScanner::reset() {
   Impl& s = *impl_;
   // A list that grew long on one file gives its memory back rather than holding it for every
   // file after (a string with thousands of matches in one file of a directory scan).
-  constexpr size_t kKeptMatches = 1024;
-  for (uint32_t i : s.touched) {
-    if (s.matches[i].capacity() > kKeptMatches) {
-      std::vector<Match>().swap(s.matches[i]);
+  auto empty = [](auto& list) {
+    constexpr size_t kKeptMatches = 1024;
+    if (list.capacity() > kKeptMatches) {
+      std::remove_reference_t<decltype(list)>().swap(list);
     } else {
-      s.matches[i].clear();
+      list.clear();
     }
-  }
-  for (uint32_t i : s.touched_slots) {
-    if (s.unconfirmed[i].capacity() > kKeptMatches) {
-      std::vector<PieceMatch>().swap(s.unconfirmed[i]);
-    } else {
-      s.unconfirmed[i].clear();
-    }
-  }
+  };
+  for (uint32_t i : s.touched) empty(s.matches[i]);
+  for (uint32_t i : s.touched_slots) empty(s.unconfirmed[i]);
   for (size_t i : s.overflowed) s.disabled[i] = false;
   s.touched.clear();
   s.touched_slots.clear();

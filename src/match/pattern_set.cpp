@@ -556,8 +556,9 @@ struct GroupSets {
 };
 
 // plan_databases' dealing of a partition with more than `max_patterns` patterns among
-// databases of about equal size (see there): sets of groups, in order of their first group,
-// each into the current database until the next would overflow its share.
+// databases of about equal size (see there): sets of groups, each into the current database
+// until the next would overflow its share; pinned sets first, then those with short patterns,
+// then the rest, each kind in order of its first group.
 void deal_groups(const PatternSet::Impl& impl, const std::vector<uint32_t>& group,
                  const std::vector<bool>& pinned, const std::vector<uint8_t>& group_partition,
                  const std::vector<const char*>& forms, const std::vector<uint32_t>& form_begin,
@@ -583,6 +584,8 @@ void deal_groups(const PatternSet::Impl& impl, const std::vector<uint32_t>& grou
   }
   std::vector<uint32_t> set_job(groups, 0);
   for (size_t p = 0; p < partition_forms.size(); ++p) {
+    // The sets of partition p, each named by its root group.
+    auto set_here = [&](uint32_t g) { return group_partition[g] == p && sets.find(g) == g; };
     const size_t first_job = jobs.size();
     const size_t forms_here = partition_forms[p];
     const size_t count = std::max<size_t>(1, (forms_here + max_patterns - 1) / max_patterns);
@@ -591,7 +594,7 @@ void deal_groups(const PatternSet::Impl& impl, const std::vector<uint32_t>& grou
     std::vector<size_t> job_forms{0};
     // Pinned sets first, into the first database (a pinned set is in partition 0).
     for (uint32_t g = 0; g < groups; ++g) {
-      if (group_partition[g] != p || sets.find(g) != g || set_pinned[g] == 0) continue;
+      if (!set_here(g) || set_pinned[g] == 0) continue;
       set_job[g] = static_cast<uint32_t>(first_job);
       job_forms.front() += set_forms[g];
     }
@@ -601,9 +604,7 @@ void deal_groups(const PatternSet::Impl& impl, const std::vector<uint32_t>& grou
     // this is the last one.
     for (uint8_t want_short : {1, 0}) {
       for (uint32_t g = 0; g < groups; ++g) {
-        if (group_partition[g] != p || sets.find(g) != g || set_pinned[g] != 0 ||
-            set_short[g] != want_short)
-          continue;
+        if (!set_here(g) || set_pinned[g] != 0 || set_short[g] != want_short) continue;
         if (job_forms.size() < count && job_forms.back() > 0 &&
             job_forms.back() + set_forms[g] > target) {
           jobs.emplace_back().partition = static_cast<uint8_t>(p);

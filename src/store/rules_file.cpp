@@ -687,12 +687,12 @@ std::shared_ptr<const Rules> deserialize_rules(std::span<const uint8_t> bytes,
 }
 
 bool save_rules_file(const Rules& rules, const std::string& path, RulesFileError& error) {
-  if (!can_serialize(rules)) {
+  std::string bytes = serialize_rules(rules);
+  if (bytes.empty()) {  // see can_serialize
     fail(error, RulesFileError::Kind::kIo,
          "these rules were compiled without their string specs and cannot be saved");
     return false;
   }
-  std::string bytes = serialize_rules(rules);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   out.close();
