@@ -48,6 +48,15 @@ struct CompilerOptions {
   // scans may drop them once the matcher is built: signature-base's rules take 7 MB less (of
   // 46). Rules built without them cannot be saved.
   bool keep_string_specs = true;
+  // Each rule's metadata (RuleInfo::meta) is kept in the built rules. A program that never
+  // shows it may leave it out: signature-base's 43,700 entries take 5 MB. Rules built without
+  // it cannot be saved either.
+  bool keep_rule_meta = true;
+  // Called by build() on the building thread when a large set of patterns makes it compile the
+  // Vectorscan databases first, on that thread and alone, once the rules and the strings'
+  // literals are all there is: a program can hand the heap's free memory back to the system and
+  // choose how the compiler's memory is mapped (yarrow's CLI does, with mimalloc).
+  void (*before_databases)() = nullptr;
 };
 
 class Compiler {

@@ -33,7 +33,8 @@ struct RulesFileError {
 };
 
 // The serialized form of `rules` (header included); empty for rules compiled without their
-// string specs (CompilerOptions::keep_string_specs), which save_rules_file refuses.
+// string specs or metadata (CompilerOptions::keep_string_specs, keep_rule_meta), which
+// save_rules_file refuses.
 std::string serialize_rules(const Rules& rules);
 
 // New default values for external variables the rules declare (yara's `-d` with `-C`): each

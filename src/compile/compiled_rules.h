@@ -188,6 +188,9 @@ struct CompiledRules {
   // Gate of matcher partition p (p >= 1) at p - 1; derived from the conditions like the
   // prefilter, and assigned to specs[].partition before the pattern set is built.
   std::vector<LeadingTest> partition_gates;  // kRead with kEq only
+  // Compiled with CompilerOptions::keep_rule_meta false: the rules' meta lists are empty, and
+  // the rules cannot be saved (see specs for the other thing they would lack).
+  bool meta_dropped = false;
 
   // Kid i of node n; kNoNode for an absent optional kid.
   uint32_t kid(const Node& n, uint32_t i) const { return kids[n.kids_begin + i]; }

@@ -72,11 +72,17 @@ struct BuildOptions {
   // thread's heap (see PatternSet::build). Otherwise the databases are compiled first and the
   // programs after, when that memory is free again.
   bool background_database = true;
+  // Called once all literals are collected, before any database compiles, unless the build
+  // fails first: build() no longer reads `specs` or `checked`, and the caller may free them
+  // so that they are not part of the compile's memory peak. `databases_first`: the databases
+  // are about to compile on this thread before the programs, none beside them (without
+  // background_database, or with a large one: see kSerialDatabasePatterns).
+  void (*specs_done)(void* context, bool databases_first) = nullptr;
   // Work of the caller's for the building thread once its own part is done, while the worker
   // may still be compiling a database (elastic: 45 ms of waiting). Called once, unless the
-  // build fails first, and after the last use of `specs` and `checked`: it may change them.
+  // build fails first, after specs_done.
   void (*beside_databases)(void* context) = nullptr;
-  void* beside_context = nullptr;
+  void* beside_context = nullptr;  // the context of both
   // Vectorscan's compiler holds about 2.5 KB per pattern until its database is done, and takes
   // longer than linearly with the pattern count. A partition with more patterns than this (0:
   // no limit) is dealt out among several databases of about equal size: a lower memory peak

@@ -520,10 +520,11 @@ void fail(RulesFileError& error, RulesFileError::Kind kind, std::string message)
   error.message = std::move(message);
 }
 
-// Rules compiled with CompilerOptions::keep_string_specs false have no specs to store.
+// Rules compiled with CompilerOptions::keep_string_specs or keep_rule_meta false lack what a
+// file must hold.
 bool can_serialize(const Rules& rules) {
   const CompiledRules& c = rules.compiled();
-  return c.specs.size() == c.strings.size();
+  return c.specs.size() == c.strings.size() && !c.meta_dropped;
 }
 
 }  // namespace
@@ -690,7 +691,7 @@ bool save_rules_file(const Rules& rules, const std::string& path, RulesFileError
   std::string bytes = serialize_rules(rules);
   if (bytes.empty()) {  // see can_serialize
     fail(error, RulesFileError::Kind::kIo,
-         "these rules were compiled without their string specs and cannot be saved");
+         "these rules were compiled without their string specs or metadata and cannot be saved");
     return false;
   }
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

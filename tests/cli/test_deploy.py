@@ -249,6 +249,9 @@ def t_unreadable_counted(c: Ctx):
     findings, summary = json_lines(r.stdout)
     expect(summary["errors"] == 1 and summary["files_scanned"] == 2 and len(findings) == 2,
            f"summary counts the unreadable file: {summary}")
+    # Without a policy too, the JSON lines carry the rule's metadata (kept for them).
+    expect(all(f["rule"]["meta"].get("tlp") == "white" for f in findings),
+           f"rule meta in the JSON lines: {[f['rule']['meta'] for f in findings]}")
     # -z: a too-large file is reported and counted as skipped.
     d = c.work / "big"
     d.mkdir(exist_ok=True)

@@ -37,24 +37,23 @@ void print_usage(std::FILE* out) {
                yarrow::cli::kYarrowVersion, yarrow::cli::kYaraVersion);
 }
 
-// Loading rules fills tens of megabytes of fresh heap, and every 4 KiB page of it costs a
-// fault: half of a `scan -C` of signature-base was page faults. mimalloc asks for 2 MiB pages
-// (transparent huge pages, where the kernel grants them on madvise) for the memory it maps from
-// here on. Set this late, it reaches part of the heap only (11,600 -> 7,900 faults; with
-// MIMALLOC_LARGE_OS_PAGES=1 in the environment, read when the process starts: 830), for 4 MB
-// more resident memory: `scan -C` of signature-base 53 -> 45 ms. The environment still wins.
-void tune_allocator() {
+// Loading compiled rules fills tens of megabytes of fresh heap, and every 4 KiB page of it
+// costs a fault: half of a `scan -C` of signature-base was page faults. mimalloc asks for 2 MiB
+// pages (transparent huge pages, where the kernel grants them on madvise) for the memory it maps
+// from here on: 11,600 -> 7,900 faults (with MIMALLOC_LARGE_OS_PAGES=1 in the environment, read
+// when the process starts: 830), for 4 MB more resident memory, and `scan -C` of
+// signature-base 53 -> 45 ms. Not for a compile from source: no faster with them, and
+// signature-base's peak 80 -> 83 MB. The environment still wins.
+void use_large_pages() {
 #ifdef YARROW_HAVE_MIMALLOC
   if (std::getenv("MIMALLOC_LARGE_OS_PAGES") == nullptr)
     mi_option_set(mi_option_large_os_pages, 1);
 #endif
 }
 
-// Once the rules are built, most of the heap is the compiler's garbage: Vectorscan's compiler
-// alone peaks at tens of megabytes (it runs on a thread of its own, see PatternSet::build, so
-// its pages are not mixed with the rules'). mimalloc keeps freed pages for reuse, and the scan
-// never reuses them: resident memory after compiling signature-base 133 -> 89 MB, elastic
-// 57 -> 34 MB, for 1-3 ms. Pages are reset only here; during the scan, mimalloc's defaults.
+// Hands the heap's free pages back to the system now. mimalloc keeps freed pages for reuse and
+// gives them back only 25 ms after they are freed, and then only as the thread that owns them
+// allocates or frees again.
 void release_free_memory() {
 #ifdef YARROW_HAVE_MIMALLOC
   const long page_reset = mi_option_get(mi_option_page_reset);
@@ -64,6 +63,18 @@ void release_free_memory() {
   mi_collect(true);
   mi_option_set(mi_option_page_reset, page_reset);
   mi_option_set(mi_option_decommit_delay, delay);
+#endif
+}
+
+// Once the rules are built, most of the heap is the compiler's garbage: it goes back, and from
+// then on every page goes back as soon as it is free. With mimalloc's delay, the garbage
+// lingered for hundreds of milliseconds into the scan and the scan's own freed pages stayed:
+// signature-base over the bench corpus peaked at 84 / 90 MB (-p 1 / -p 2) instead of 80 / 81,
+// at the same speed (the scan allocates little: per-thread buffers and match lists).
+void release_after_build() {
+  release_free_memory();
+#ifdef YARROW_HAVE_MIMALLOC
+  mi_option_set(mi_option_decommit_delay, 0);
 #endif
 }
 
@@ -83,9 +94,13 @@ void use_less_memory() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  tune_allocator();
-  yarrow::cli::set_after_build_hook(release_free_memory);
-  yarrow::cli::set_low_memory_hook(use_less_memory);
+  yarrow::cli::AllocatorHooks hooks;
+  hooks.before_compiled_load = use_large_pages;
+  // Vectorscan's compiler then peaks beside the rules alone (see CompilerOptions).
+  hooks.before_databases = release_free_memory;
+  hooks.after_build = release_after_build;
+  hooks.low_memory = use_less_memory;
+  yarrow::cli::set_allocator_hooks(hooks);
   if (argc < 2) {
     print_usage(stderr);
     return 1;

@@ -16,8 +16,11 @@
 namespace yarrow::cli {
 namespace {
 
-void (*after_build_hook)() = nullptr;
-void (*low_memory_hook)() = nullptr;
+AllocatorHooks allocator_hooks;
+
+void call(void (*hook)()) {
+  if (hook != nullptr) hook();
+}
 
 // --low-memory: a partition's patterns in databases of at most this many. Signature-base's
 // 16,871 always-scanned patterns then take three databases; see docs/performance.md.
@@ -98,15 +101,14 @@ std::shared_ptr<const Rules> load_compiled_rules(const ScanArgs& args, const std
     overrides.emplace_back(def.substr(0, eq), infer_define_value(def.substr(eq + 1)));
   }
   // The databases are as stored; the allocator still gives memory back at once.
-  if (args.low_memory && low_memory_hook != nullptr) low_memory_hook();
+  call(args.low_memory ? allocator_hooks.low_memory : allocator_hooks.before_compiled_load);
   RulesFileError error;
   std::shared_ptr<const Rules> rules = load_rules_file(path, error, overrides);
   if (rules == nullptr) std::fprintf(err, "error: %s: %s\n", path.c_str(), error.message.c_str());
   return rules;
 }
 
-void set_after_build_hook(void (*hook)()) { after_build_hook = hook; }
-void set_low_memory_hook(void (*hook)()) { low_memory_hook = hook; }
+void set_allocator_hooks(const AllocatorHooks& hooks) { allocator_hooks = hooks; }
 
 std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
                                         const std::vector<std::string>& rule_args, std::FILE* err,
@@ -114,11 +116,15 @@ std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
   CompilerOptions options;
   options.max_strings_per_rule = static_cast<uint32_t>(args.max_strings_per_rule);
   options.keep_string_specs = for_saving;
+  // Metadata is shown by -m and the JSON lines, and carried by findings a policy judges.
+  options.keep_rule_meta = for_saving || args.print_meta || args.output_format != "text" ||
+                           !args.policy_files.empty();
+  options.before_databases = allocator_hooks.before_databases;
   if (args.low_memory) {
     options.max_database_patterns = kLowMemoryDatabasePatterns;
-    if (low_memory_hook != nullptr) low_memory_hook();
+    call(allocator_hooks.low_memory);
   }
-  Compiler compiler(options);
+  auto compiler = std::make_unique<Compiler>(options);
 
   // yara keeps going after a malformed -d (ignoring the rest) and only fails when the LAST
   // definition could not be made; a repeated name keeps its first value.
@@ -135,7 +141,7 @@ std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
       last_define_ok = false;
       continue;
     }
-    last_define_ok = compiler.define_external(name, infer_define_value(def.substr(eq + 1)));
+    last_define_ok = compiler->define_external(name, infer_define_value(def.substr(eq + 1)));
   }
   if (!last_define_ok) {
     std::fprintf(err, "error: duplicated or invalid external variable definition (-d)\n");
@@ -148,15 +154,15 @@ std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
   }
 
   bool show_warnings = !args.no_warnings;
-  size_t warnings = print_diagnostics(compiler.diagnostics(), 0, show_warnings, err);
-  size_t seen = compiler.diagnostics().size();
+  size_t warnings = print_diagnostics(compiler->diagnostics(), 0, show_warnings, err);
+  size_t seen = compiler->diagnostics().size();
   for (const std::string& arg : rule_args) {
     RuleArg rule = split_rule_arg(arg);
     bool ok;
     if (rule.path == "-") {
       std::string text((std::istreambuf_iterator<char>(std::cin)),
                        std::istreambuf_iterator<char>());
-      ok = compiler.add_source(text, rule.ns, "-");
+      ok = compiler->add_source(text, rule.ns, "-");
     } else {
       std::FILE* probe = std::fopen(rule.path.c_str(), "r");
       if (probe == nullptr) {
@@ -170,19 +176,20 @@ std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
         std::fprintf(err, "%s: error: is a directory, not a rule file\n", rule.path.c_str());
         return nullptr;
       }
-      ok = compiler.add_file(rule.path, rule.ns);
+      ok = compiler->add_file(rule.path, rule.ns);
     }
-    warnings += print_diagnostics(compiler.diagnostics(), seen, show_warnings, err);
-    seen = compiler.diagnostics().size();
-    if (!ok || compiler.has_errors()) return nullptr;  // yara stops at the first bad file
+    warnings += print_diagnostics(compiler->diagnostics(), seen, show_warnings, err);
+    seen = compiler->diagnostics().size();
+    if (!ok || compiler->has_errors()) return nullptr;  // yara stops at the first bad file
   }
   if (args.fail_on_warnings && warnings > 0) return nullptr;
 
-  std::shared_ptr<const Rules> rules = compiler.build();
-  if (after_build_hook != nullptr) after_build_hook();
-  print_diagnostics(compiler.diagnostics(), seen, show_warnings, err);
-  if (rules == nullptr && !compiler.has_errors())
+  std::shared_ptr<const Rules> rules = compiler->build();
+  print_diagnostics(compiler->diagnostics(), seen, show_warnings, err);
+  if (rules == nullptr && !compiler->has_errors())
     std::fprintf(err, "error: the rules could not be built\n");
+  compiler.reset();  // its sources and bookkeeping go before the heap is handed back
+  call(allocator_hooks.after_build);
   return rules;
 }
 

@@ -30,12 +30,20 @@ RuleArg split_rule_arg(const std::string& arg);
 std::shared_ptr<const Rules> load_compiled_rules(const ScanArgs& args, const std::string& path,
                                                  std::FILE* err);
 
-// Called by load_rules once rules are built from source, before any scanning thread starts:
-// main.cpp hands the compiler's garbage back to the system there (see release_free_memory).
-void set_after_build_hook(void (*hook)());
-// Called by load_rules before it compiles rules, and by load_compiled_rules before it loads
-// them, with --low-memory: main.cpp has the allocator give memory back as soon as it is free.
-void set_low_memory_hook(void (*hook)());
+// What main.cpp has the allocator do at points of loading the rules (each optional).
+struct AllocatorHooks {
+  // load_compiled_rules, before it reads the file (not with --low-memory).
+  void (*before_compiled_load)() = nullptr;
+  // load_rules, on the building thread before the first Vectorscan database compiles
+  // (CompilerOptions::before_databases).
+  void (*before_databases)() = nullptr;
+  // load_rules, once the rules are built and the compiler is gone, before any scanning thread
+  // starts: the compiler's garbage can go back to the system.
+  void (*after_build)() = nullptr;
+  // Both loads with --low-memory, before anything else: memory goes back as soon as it is free.
+  void (*low_memory)() = nullptr;
+};
+void set_allocator_hooks(const AllocatorHooks& hooks);
 
 // nullptr when the rules cannot be used (messages already printed to `err`). Rules compiled
 // `for_saving` keep their string specs (CompilerOptions::keep_string_specs); a scan drops them.

@@ -1,9 +1,10 @@
-// Matcher partitions (compile/partitions.h): strings of rules that start with a header test
-// (`uint16(0) == 0x5a4d and ...`) get a Vectorscan database the scanner skips when the test
-// fails. Every result must be the one a single database gives: the same rules written with a
-// leading `true and` (no gate, no partitions) are the reference, over files with and without
-// the headers, process memory, non-matching rules listed with their strings, and rules loaded
-// from a compiled file; yara answers for the rule names.
+// Matcher partitions (compile/partitions.h): strings of rules whose condition is an `and` chain
+// with a header test among its operands (`uint16(0) == 0x5a4d and ...`, also after other
+// operands) get a Vectorscan database the scanner skips when the test fails. Every result must
+// be the one a single database gives: the same rules with each header test inside an `or` (no
+// gate, no partitions) are the reference, over files with and without the headers, process
+// memory, non-matching rules listed with their strings, and rules loaded from a compiled file;
+// yara answers for the rule names.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -16,27 +17,31 @@
 namespace yarrow::test {
 namespace {
 
-// 30 MZ rules of 20 strings and 27 ELF rules of 20 strings (both above the partition
-// threshold), a rule without a gate sharing one MZ string, a gated rule whose strings are all
-// shared, and small gated rules below the threshold.
+// 30 MZ rules of 20 strings (every third with its header test after a filesize test) and 27
+// ELF rules of 20 strings (both above the partition threshold), a rule without a gate sharing
+// one MZ string, a gated rule whose strings are all shared, and small gated rules below the
+// threshold.
 std::string ruleset(bool gates) {
-  const std::string lead = gates ? "" : "true and ";
+  // Inside an `or`, a header test is no gate: the condition may hold without it.
+  auto test = [gates](const std::string& t) { return gates ? t : "(" + t + " or filesize == 7777777)"; };
+  const std::string mz = test("uint16(0) == 0x5a4d");
   std::ostringstream r;
   for (int i = 0; i < 30; ++i) {
     r << "rule mz" << i << " { strings: ";
     for (int k = 0; k < 20; ++k) r << "$s" << k << " = \"mz_token_" << i << "_" << k << "\" ";
-    r << "condition: " << lead << "uint16(0) == 0x5a4d and " << (i % 2 ? "any" : "2") << " of them }\n";
+    r << "condition: " << (i % 3 == 2 ? "filesize < 1MB and (" + mz + ")" : mz) << " and "
+      << (i % 2 ? "any" : "2") << " of them }\n";
   }
   for (int i = 0; i < 27; ++i) {
     r << "rule elf" << i << " { strings: ";
     for (int k = 0; k < 20; ++k) r << "$s" << k << " = { 7E 4C " << std::hex << (i + 16) << " " << (k + 16) << std::dec << " 45 }" << " ";
-    r << "condition: " << lead << "uint32(0) == 0x464c457f and filesize > 8 and $s" << (i % 20)
+    r << "condition: " << test("uint32(0) == 0x464c457f") << " and filesize > 8 and $s" << (i % 20)
       << " and any of them }\n";
   }
   r << "rule shared { strings: $a = \"mz_token_3_4\" condition: $a }\n";
-  r << "rule all_shared { strings: $a = \"mz_token_5_5\" condition: " << lead << "uint16(0) == 0x5a4d and #a > 1 }\n";
-  r << "rule small_gate { strings: $a = \"pk_token\" condition: " << lead << "uint16(0) == 0x4b50 and $a }\n";
-  r << "rule negated { strings: $a = \"mz_token_7_1\" condition: " << lead << "uint16(0) == 0x5a4d and not $a }\n";
+  r << "rule all_shared { strings: $a = \"mz_token_5_5\" condition: " << mz << " and #a > 1 }\n";
+  r << "rule small_gate { strings: $a = \"pk_token\" condition: " << test("uint16(0) == 0x4b50") << " and $a }\n";
+  r << "rule negated { strings: $a = \"mz_token_7_1\" condition: " << mz << " and not $a }\n";
   return r.str();
 }
 
@@ -83,6 +88,18 @@ TEST(Partitions, GatedStringsGetTheirOwnDatabases) {
   EXPECT_EQ(c.partition_gates[0].value, 0x5a4d);
   EXPECT_EQ(c.partition_gates[1].value, 0x464c457f);
   EXPECT_EQ(c.patterns->partition_count(), 3u);
+  // mz2's header test comes after `filesize < 1MB`: its strings are gated all the same.
+  const auto& infos = gated.rules->rules();
+  for (size_t s = 0; s < c.strings.size(); ++s) {
+    const std::string& rule = infos[c.strings[s].rule].name;
+    if (rule == "mz2" || rule == "mz0") {
+      EXPECT_EQ(c.specs[s].partition, 1u) << rule;
+    } else if (rule == "elf0") {
+      EXPECT_EQ(c.specs[s].partition, 2u) << rule;
+    } else if (rule == "small_gate") {
+      EXPECT_EQ(c.specs[s].partition, 0u) << rule;
+    }
+  }
   Compiled plain = compile(ruleset(false));
   ASSERT_NE(plain.rules, nullptr);
   EXPECT_TRUE(plain.rules->compiled().partition_gates.empty());

@@ -1,5 +1,6 @@
 // Rules compiled without their string specs (CompilerOptions::keep_string_specs = false, what
-// `yarrow scan` does): the same scan results, hex strings still known as hex, and a clear
+// `yarrow scan` does) or without their metadata (keep_rule_meta = false, what it does unless
+// the metadata is shown): the same scan results, hex strings still known as hex, and a clear
 // refusal to save them.
 #include <gtest/gtest.h>
 
@@ -17,12 +18,13 @@ constexpr const char* kRules = R"(
 rule text { strings: $a = "alpha" wide ascii $b = "beta" nocase condition: any of them }
 rule hex { strings: $h = { 61 6C [1-2] 68 61 } $i = { 62 65 74 61 } condition: $h or $i }
 rule regex { strings: $r = /g[a-z]mma/ condition: #r == 2 }
-rule gated { strings: $m = "delta" condition: uint16(0) == 0x5a4d and $m }
+rule gated { meta: author = "a" score = 70 strict = true strings: $m = "delta" condition: uint16(0) == 0x5a4d and $m }
 )";
 
-std::shared_ptr<const Rules> build(bool keep_specs) {
+std::shared_ptr<const Rules> build(bool keep_specs, bool keep_meta = true) {
   CompilerOptions options;
   options.keep_string_specs = keep_specs;
+  options.keep_rule_meta = keep_meta;
   Compiler compiler(options);
   compiler.add_source(kRules, "default", "specs.yar");
   return compiler.build();
@@ -87,6 +89,33 @@ TEST(SpecsDrop, LoadedRulesKnowTheirHexStrings) {
   const std::string data = "MZ alpha alxha beta gamma gzmma delta";
   EXPECT_EQ(render(loaded, data), render(kept, data));
   EXPECT_NE(render(loaded, data).find("  $h hex:"), std::string::npos);
+}
+
+TEST(MetaDrop, SameResultsWithoutTheMetadata) {
+  auto kept = build(true);
+  auto dropped = build(true, false);
+  ASSERT_NE(kept, nullptr);
+  ASSERT_NE(dropped, nullptr);
+  ASSERT_EQ(kept->rules().size(), 4u);
+  EXPECT_EQ(kept->rules()[3].meta.size(), 3u);
+  for (const RuleInfo& rule : dropped->rules()) EXPECT_TRUE(rule.meta.empty()) << rule.name;
+  EXPECT_EQ(dropped->rules()[3].name, "gated");
+  for (const std::string& data : {std::string("MZ alpha BETA alxha gamma gzmma delta beta "),
+                                  std::string("ZM delta"), std::string()})
+    EXPECT_EQ(render(dropped, data), render(kept, data));
+  EXPECT_NE(render(dropped, "MZ delta").find("gated +"), std::string::npos);
+}
+
+TEST(MetaDrop, RulesWithoutMetadataAreNotSaved) {
+  auto dropped = build(true, false);
+  ASSERT_NE(dropped, nullptr);
+  EXPECT_TRUE(serialize_rules(*dropped).empty());
+  const auto path = std::filesystem::temp_directory_path() / "yarrow_meta_drop.yrc";
+  RulesFileError error;
+  EXPECT_FALSE(save_rules_file(*dropped, path.string(), error));
+  EXPECT_NE(error.message.find("metadata"), std::string::npos) << error.message;
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_FALSE(serialize_rules(*build(true)).empty());
 }
 
 }  // namespace
