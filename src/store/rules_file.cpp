@@ -50,8 +50,9 @@ using detail::Op;
 constexpr char kMagic[8] = {'Y', 'A', 'R', 'R', 'O', 'W', 'C', '\0'};
 // 2: the built pattern set is stored; 3: filter windows; 4: one database per partition;
 // 5: XXH3-128 checksum instead of SHA-256; 6: the pattern set first; 7: several databases per
-// partition.
-constexpr uint32_t kFormatVersion = 7;
+// partition; 8: partition gates from header tests anywhere in a condition's `and` chain (the
+// loader derives the gates again: a file of 7 would have its databases gated wrongly).
+constexpr uint32_t kFormatVersion = 8;
 constexpr size_t kChecksumSize = 16;  // XXH3-128
 
 // A file written by one build must be read by a build with the same condition code and module
