@@ -37,20 +37,6 @@ void print_usage(std::FILE* out) {
                yarrow::cli::kYarrowVersion, yarrow::cli::kYaraVersion);
 }
 
-// Loading compiled rules fills tens of megabytes of fresh heap, and every 4 KiB page of it
-// costs a fault: half of a `scan -C` of signature-base was page faults. mimalloc asks for 2 MiB
-// pages (transparent huge pages, where the kernel grants them on madvise) for the memory it maps
-// from here on: 11,600 -> 7,900 faults (with MIMALLOC_LARGE_OS_PAGES=1 in the environment, read
-// when the process starts: 830), for 4 MB more resident memory, and `scan -C` of
-// signature-base 53 -> 45 ms. Not for a compile from source: no faster with them, and
-// signature-base's peak 80 -> 83 MB. The environment still wins.
-void use_large_pages() {
-#ifdef YARROW_HAVE_MIMALLOC
-  if (std::getenv("MIMALLOC_LARGE_OS_PAGES") == nullptr)
-    mi_option_set(mi_option_large_os_pages, 1);
-#endif
-}
-
 // Hands the heap's free pages back to the system now. mimalloc keeps freed pages for reuse and
 // gives them back only 25 ms after they are freed, and then only as the thread that owns them
 // allocates or frees again.
@@ -95,7 +81,6 @@ void use_less_memory() {
 
 int main(int argc, char** argv) {
   yarrow::cli::AllocatorHooks hooks;
-  hooks.before_compiled_load = use_large_pages;
   // Vectorscan's compiler then peaks beside the rules alone (see CompilerOptions).
   hooks.before_databases = release_free_memory;
   hooks.after_build = release_after_build;

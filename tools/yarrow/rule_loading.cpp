@@ -101,7 +101,7 @@ std::shared_ptr<const Rules> load_compiled_rules(const ScanArgs& args, const std
     overrides.emplace_back(def.substr(0, eq), infer_define_value(def.substr(eq + 1)));
   }
   // The databases are as stored; the allocator still gives memory back at once.
-  call(args.low_memory ? allocator_hooks.low_memory : allocator_hooks.before_compiled_load);
+  if (args.low_memory) call(allocator_hooks.low_memory);
   RulesFileError error;
   std::shared_ptr<const Rules> rules = load_rules_file(path, error, overrides);
   if (rules == nullptr) std::fprintf(err, "error: %s: %s\n", path.c_str(), error.message.c_str());

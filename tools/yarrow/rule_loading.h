@@ -32,8 +32,6 @@ std::shared_ptr<const Rules> load_compiled_rules(const ScanArgs& args, const std
 
 // What main.cpp has the allocator do at points of loading the rules (each optional).
 struct AllocatorHooks {
-  // load_compiled_rules, before it reads the file (not with --low-memory).
-  void (*before_compiled_load)() = nullptr;
   // load_rules, on the building thread before the first Vectorscan database compiles
   // (CompilerOptions::before_databases).
   void (*before_databases)() = nullptr;
