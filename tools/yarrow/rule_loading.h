@@ -44,7 +44,8 @@ struct AllocatorHooks {
 void set_allocator_hooks(const AllocatorHooks& hooks);
 
 // nullptr when the rules cannot be used (messages already printed to `err`). Rules compiled
-// `for_saving` keep their string specs (CompilerOptions::keep_string_specs); a scan drops them.
+// `for_saving` keep their string specs and metadata (CompilerOptions::keep_string_specs,
+// keep_rule_meta); a scan drops the specs, and the metadata unless it shows it.
 std::shared_ptr<const Rules> load_rules(const ScanArgs& args,
                                         const std::vector<std::string>& rule_args, std::FILE* err,
                                         bool for_saving = false);
