@@ -555,7 +555,9 @@ namespace {
 // declare or a value of another type.
 std::optional<std::pair<RulesFileError::Kind, std::string>> apply_overrides(
     CompiledRules& compiled, const ExternalOverrides& overrides) {
-  for (const auto& [name, value] : overrides) {
+  for (const auto& override_entry : overrides) {
+    const std::string& name = override_entry.first;  // not a structured binding: clang 14
+    const Value& value = override_entry.second;      // cannot capture those
     auto it = std::find_if(compiled.externals.begin(), compiled.externals.end(),
                            [&name](const detail::External& e) { return e.name == name; });
     if (it == compiled.externals.end())
