@@ -302,15 +302,15 @@ bool Compiler::Impl::compile_rule(const ast::Unit& unit, const ast::Rule& rule, 
   cr.string_count = static_cast<uint32_t>(rule.strings.size());
   cr.is_global = rule.is_global;
   cr.is_private = rule.is_private;
-  out->meta_dropped = !options.keep_rule_meta;
   RuleInfo info;
   info.name = rule.name;
   info.ns = ns.name;
   info.tags = rule.tags;
   info.is_global = rule.is_global;
   info.is_private = rule.is_private;
-  for (const ast::Meta& m : rule.meta) {
-    if (!options.keep_rule_meta) break;
+  const auto kept_meta =
+      options.keep_rule_meta ? std::span<const ast::Meta>(rule.meta) : std::span<const ast::Meta>();
+  for (const ast::Meta& m : kept_meta) {
     MetaEntry me;
     me.key = m.key;
     switch (m.type) {
@@ -524,6 +524,7 @@ std::shared_ptr<const Rules> Compiler::build() {
   if (impl_->built || has_errors()) return nullptr;
   impl_->built = true;
   detail::CompiledRules& out = *impl_->out;
+  out.meta_dropped = !impl_->options.keep_rule_meta;
   // The memo of checked strings is no longer needed. Freeing its tens of thousands of small
   // objects took elastic's compile over a millisecond; a helper thread frees them beside the
   // matcher's first phase, on the core the parser used, and before the memory peak.

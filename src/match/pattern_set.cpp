@@ -915,7 +915,7 @@ std::unique_ptr<const PatternSet> PatternSet::build(
     if (!failed && options.specs_done != nullptr)
       options.specs_done(options.beside_context, databases_first);
   };
-  if (failed || impl->literals.empty()) specs_done(false);
+  if (impl->literals.empty()) specs_done(false);
   if (!failed && !impl->literals.empty()) {
     plan_databases(*impl, spec_partition, pinned, options.max_database_patterns, jobs);
     for (size_t j = 0; j < jobs.size(); ++j) job_order.push_back(j);

@@ -28,7 +28,6 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <optional>
 #include <sstream>
 #include <thread>
 #include <type_traits>
@@ -551,24 +550,39 @@ std::string serialize_rules(const Rules& rules) {
 
 namespace {
 
-// Sets the -d values on the variables the rules declare: an error for a name they do not
-// declare or a value of another type.
-std::optional<std::pair<RulesFileError::Kind, std::string>> apply_overrides(
-    CompiledRules& compiled, const ExternalOverrides& overrides) {
+// Checks the decoded rule tables and prepares what needs them alone: the -d values on the
+// variables the rules declare, the condition regexes, the partition gates (as when the file was
+// built) and the prefilter. False, with `error` set, for tables that cannot be used.
+bool prepare_tables(CompiledRules& compiled, const ExternalOverrides& overrides,
+                    RulesFileError& error) {
+  using Kind = RulesFileError::Kind;
+  if (std::string why = check_indices(compiled); !why.empty()) {
+    fail(error, Kind::kCorrupt, "corrupt compiled rules file: " + why);
+    return false;
+  }
   for (const auto& override_entry : overrides) {
     const std::string& name = override_entry.first;  // not a structured binding: clang 14
     const Value& value = override_entry.second;      // cannot capture those
     auto it = std::find_if(compiled.externals.begin(), compiled.externals.end(),
                            [&name](const detail::External& e) { return e.name == name; });
-    if (it == compiled.externals.end())
-      return std::pair{RulesFileError::Kind::kBadExternal,
-                       "external variable \"" + name + "\" is not defined in the compiled rules"};
-    if (it->value.index() != value.index())
-      return std::pair{RulesFileError::Kind::kBadExternal,
-                       "invalid type for external variable \"" + name + "\""};
+    if (it == compiled.externals.end()) {
+      fail(error, Kind::kBadExternal,
+           "external variable \"" + name + "\" is not defined in the compiled rules");
+      return false;
+    }
+    if (it->value.index() != value.index()) {
+      fail(error, Kind::kBadExternal, "invalid type for external variable \"" + name + "\"");
+      return false;
+    }
     it->value = value;
   }
-  return std::nullopt;
+  for (detail::CompiledRegex& re : compiled.regexes) {
+    std::string message;
+    re.regex = regex::Regex::compile(re.source, re.nocase, re.dotall, message);
+  }
+  detail::assign_partitions(compiled);
+  detail::build_prefilter(compiled);
+  return true;
 }
 
 // deserialize_rules, releasing what it has read when `release` is set: peak memory is then the
@@ -638,21 +652,9 @@ std::shared_ptr<const Rules> deserialize(std::span<const uint8_t> bytes, RulesFi
   const size_t tables_at = reader.position();
   const bool tables_ok = stored_ok && read_payload(reader, *compiled);
   // What needs the tables alone is done while the pattern set decodes (signature-base: 7 of
-  // the load's 27 ms); none of it counts unless the checksum holds.
-  std::string index_error;
-  std::optional<std::pair<Kind, std::string>> external_error;
-  if (tables_ok) index_error = check_indices(*compiled);
-  if (tables_ok && index_error.empty()) {
-    external_error = apply_overrides(*compiled, overrides);
-    if (!external_error) {
-      for (detail::CompiledRegex& re : compiled->regexes) {
-        std::string message;
-        re.regex = regex::Regex::compile(re.source, re.nocase, re.dotall, message);
-      }
-      detail::assign_partitions(*compiled);  // as when the file was built
-      detail::build_prefilter(*compiled);
-    }
-  }
+  // the load's 27 ms); none of it counts unless the checksum holds, so its error waits.
+  RulesFileError table_error;
+  const bool tables_ready = tables_ok && prepare_tables(*compiled, overrides, table_error);
   if (pattern_loader.joinable()) pattern_loader.join();
   if (!checksum_ok) {
     fail(error, Kind::kCorrupt, "corrupt compiled rules file: checksum mismatch");
@@ -663,12 +665,8 @@ std::shared_ptr<const Rules> deserialize(std::span<const uint8_t> bytes, RulesFi
     return nullptr;
   }
   if (release != nullptr) release(payload.subspan(tables_at));
-  if (!index_error.empty()) {
-    fail(error, Kind::kCorrupt, "corrupt compiled rules file: " + index_error);
-    return nullptr;
-  }
-  if (external_error) {
-    fail(error, external_error->first, external_error->second);
+  if (!tables_ready) {
+    error = std::move(table_error);
     return nullptr;
   }
   if (!stored.bytes.empty()) {
